@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: the release build, the ASan+UBSan build, the
+# wasm32-wasi build of the core (portability check, then a smoke run under Node's WASI),
+# and the clang-format check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+scripts/setup.sh --test
+
+echo "== format check"
+mapfile -t sources < <(git ls-files '*.h' '*.cpp' 2>/dev/null || find src tools tests -name '*.h' -o -name '*.cpp')
+clang-format-14 --dry-run --Werror "${sources[@]}"
+
+echo "== release build and tests"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+ctest --preset release -j "$jobs"
+
+echo "== ASan + UBSan build and tests"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs"
+ctest --preset asan -j "$jobs"
+
+echo "== wasm32-wasi build (core library and CLI)"
+cmake --preset wasm-core >/dev/null
+cmake --build --preset wasm-core -j "$jobs"
+scripts/wasi_smoke.sh build/wasm-core/tinylm.wasm build/release/stories260K.slm

@@ -1,0 +1,221 @@
+#include "convert/converter.h"
+
+#include <cstring>
+
+#include "convert/hf_import.h"
+#include "convert/llama2c_import.h"
+#include "format/slm.h"
+#include "format/torch_checkpoint.h"
+#include "kernels/quant.h"
+#include "platform/file.h"
+#include "tokenizer/tokenizer_files.h"
+
+namespace tinylm {
+namespace {
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string DirName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// The type a tensor is stored in when `requested` is asked for: vectors (norms, biases)
+// and learned position tables stay f32; a matrix whose rows are not whole 32-blocks falls
+// back to f16 for the quantized types, as llama.cpp does.
+TensorType StoredType(const ImportedTensor& t, TensorType requested) {
+  if (t.shape.size() < 2 || t.name == "pos_embd.weight") return TensorType::F32;
+  if (TypeBlockSize(requested) > 1 && t.shape.back() % TypeBlockSize(requested) != 0) {
+    return TensorType::F16;
+  }
+  return requested;
+}
+
+std::vector<uint8_t> Encode(const ImportedTensor& t, TensorType type) {
+  const int64_t n = static_cast<int64_t>(t.values.size());
+  const int64_t rows = n / t.shape.back();
+  const int64_t cols = t.shape.back();
+  std::vector<uint8_t> bytes;
+  switch (type) {
+    case TensorType::F32:
+      bytes.resize(n * 4);
+      std::memcpy(bytes.data(), t.values.data(), bytes.size());
+      break;
+    case TensorType::F16:
+      bytes.resize(n * 2);
+      ConvertRowF32ToF16(t.values.data(), reinterpret_cast<uint16_t*>(bytes.data()), n);
+      break;
+    case TensorType::Q8_0:
+      bytes.resize(rows * (cols / 32) * sizeof(BlockQ8_0));
+      for (int64_t r = 0; r < rows; ++r) {
+        QuantizeRowQ8_0(t.values.data() + r * cols,
+                        reinterpret_cast<BlockQ8_0*>(bytes.data()) + r * (cols / 32), cols);
+      }
+      break;
+    case TensorType::Q4_0:
+      bytes.resize(rows * (cols / 32) * sizeof(BlockQ4_0));
+      for (int64_t r = 0; r < rows; ++r) {
+        QuantizeRowQ4_0(t.values.data() + r * cols,
+                        reinterpret_cast<BlockQ4_0*>(bytes.data()) + r * (cols / 32), cols);
+      }
+      break;
+  }
+  return bytes;
+}
+
+Status CheckImported(const ImportedModel& m) {
+  TL_RETURN_IF_ERROR(m.config.Validate());
+  for (const auto& t : m.tensors) {
+    uint64_t n = 1;
+    for (int64_t d : t.shape) n *= static_cast<uint64_t>(d);
+    if (t.shape.empty() || n != t.values.size()) {
+      return Errorf("internal error: tensor '%s' has %zu values for shape %s", t.name.c_str(),
+                    t.values.size(), ShapeToString(t.shape).c_str());
+    }
+  }
+  for (int32_t id : m.stop_ids) {
+    if (id < 0 || id >= m.config.vocab_size) {
+      return Errorf("stop token id %d is outside the vocabulary", id);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Expected<ImportedModel> ImportModel(const std::string& source, const ConvertOptions& options) {
+  ImportedModel model;
+  // A Hugging Face directory, or one weights file inside such a directory.
+  std::string hf_directory;
+  if (IsDirectory(source)) {
+    hf_directory = source;
+    TL_ASSIGN_OR_RETURN(model, ImportHuggingFaceDirectory(source));
+  } else {
+    TL_ASSIGN_OR_RETURN(MappedFile file, MapFile(source));
+    const uint8_t* data = file.data();
+    const size_t size = file.size();
+    const std::string directory = DirName(source);
+    const bool beside_config = FileExists(directory + "/config.json");
+    if (size >= 4 && std::memcmp(data, "GGUF", 4) == 0) {
+      return Errorf("%s: GGUF import is not supported yet", source.c_str());
+    }
+    if (LooksLikeLegacyTorchSave(data, size)) {
+      return Errorf(
+          "%s: legacy (non-zip) torch.save format is unsupported; re-save it with "
+          "torch >= 1.6",
+          source.c_str());
+    }
+    const bool is_zip = size >= 4 && std::memcmp(data, "PK\x03\x04", 4) == 0;
+    if (beside_config &&
+        (is_zip || source.ends_with(".safetensors") || source.ends_with(".index.json"))) {
+      hf_directory = directory;
+      TL_ASSIGN_OR_RETURN(model, ImportHuggingFaceDirectory(directory, BaseName(source)));
+    } else if (is_zip) {
+      return Errorf("%s: a PyTorch checkpoint needs its config.json beside it", source.c_str());
+    } else if (LooksLikeLlama2c(data, size)) {
+      TL_ASSIGN_OR_RETURN(model, ImportLlama2c(data, size, BaseName(source)));
+    } else {
+      return Errorf(
+          "%s: unrecognized model file (expected a llama2.c checkpoint, a Hugging Face "
+          "directory or a weights file beside its config.json)",
+          source.c_str());
+    }
+  }
+  std::optional<TokenizerSource> tokenizer;
+  if (!options.tokenizer_path.empty()) {
+    TL_ASSIGN_OR_RETURN(tokenizer,
+                        LoadTokenizerFile(options.tokenizer_path, model.config.vocab_size));
+  } else if (!hf_directory.empty()) {
+    TL_ASSIGN_OR_RETURN(tokenizer,
+                        LoadTokenizerFromDirectory(hf_directory, model.config.vocab_size));
+  }
+  if (tokenizer) {
+    model.vocab = std::move(tokenizer->vocab);
+    model.source_files.push_back({tokenizer->file_name, tokenizer->sha256});
+  }
+  if (!options.license.empty()) model.license = options.license;
+  return model;
+}
+
+Expected<std::vector<uint8_t>> BuildSlm(const ImportedModel& model, const ConvertOptions& options,
+                                        ConvertReport* report) {
+  TL_RETURN_IF_ERROR(CheckImported(model));
+  Metadata meta;
+  model.config.ToMetadata(&meta);
+  if (model.vocab) {
+    TL_RETURN_IF_ERROR(model.vocab->Validate());
+    if (model.vocab->size() > model.config.vocab_size) {
+      return Errorf("the tokenizer has %d pieces but the model only %d logits", model.vocab->size(),
+                    model.config.vocab_size);
+    }
+    model.vocab->ToMetadata(&meta);
+  }
+  if (!model.stop_ids.empty()) meta.SetI32Array("generation.stop_ids", model.stop_ids);
+  meta.SetString("source.format", model.source_format);
+  std::vector<std::string> names, hashes;
+  for (const auto& f : model.source_files) {
+    names.push_back(f.name);
+    hashes.push_back(f.sha256);
+  }
+  meta.SetStringArray("source.files", names);
+  meta.SetStringArray("source.sha256", hashes);
+  if (!model.license.empty()) meta.SetString("source.license", model.license);
+  meta.SetString("converter.name", "tinylm");
+  meta.SetString("converter.version", TINYLM_VERSION);
+  meta.SetString("converter.requested_type", std::string(TensorTypeName(options.type)));
+
+  ConvertReport r;
+  r.architecture = model.config.architecture;
+  r.source_format = model.source_format;
+  r.notes = model.notes;
+  r.has_tokenizer = model.vocab.has_value();
+  std::vector<SlmTensorData> tensors;
+  for (size_t i = 0; i < model.tensors.size(); ++i) {
+    const ImportedTensor& t = model.tensors[i];
+    const TensorType type = StoredType(t, options.type);
+    if (type != options.type && t.shape.size() >= 2 && t.name != "pos_embd.weight") {
+      r.notes.push_back("kept '" + t.name + "' as f16: its rows (" +
+                        std::to_string(t.shape.back()) + " values) are not a multiple of 32");
+    }
+    tensors.push_back({t.name, type, t.shape, Encode(t, type)});
+    r.parameters += t.values.size();
+    r.bytes_per_type[type] += tensors.back().bytes.size();
+    if (options.progress)
+      options.progress(static_cast<int>(i + 1), static_cast<int>(model.tensors.size()));
+  }
+  auto bytes = WriteSlm(meta, tensors);
+  if (!bytes.ok()) return bytes.status();
+  r.file_bytes = bytes->size();
+
+  // What the file would weigh for every type (metadata and alignment included, roughly).
+  const uint64_t overhead = r.file_bytes - [&] {
+    uint64_t sum = 0;
+    for (const auto& [type, n] : r.bytes_per_type) sum += n;
+    return sum;
+  }();
+  for (TensorType candidate :
+       {TensorType::F32, TensorType::F16, TensorType::Q8_0, TensorType::Q4_0}) {
+    uint64_t total = overhead;
+    for (const auto& t : model.tensors) {
+      const TensorType type = StoredType(t, candidate);
+      total += t.values.size() / TypeBlockSize(type) * TypeBlockBytes(type);
+    }
+    r.file_bytes_if[candidate] = total;
+  }
+  if (report) *report = std::move(r);
+  return bytes;
+}
+
+Expected<ConvertReport> ConvertModel(const std::string& source, const std::string& output,
+                                     const ConvertOptions& options) {
+  TL_ASSIGN_OR_RETURN(ImportedModel model, ImportModel(source, options));
+  ConvertReport report;
+  TL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, BuildSlm(model, options, &report));
+  TL_RETURN_IF_ERROR(WriteFileBytes(output, bytes.data(), bytes.size()));
+  return report;
+}
+
+}  // namespace tinylm

@@ -1,0 +1,166 @@
+#include "model/forward.h"
+
+#include <cmath>
+
+#include "kernels/math.h"
+
+namespace tinylm {
+
+Status ForwardScratch::Init(const ModelConfig& c, int tokens, int capacity) {
+  max_tokens = tokens;
+  const size_t t = static_cast<size_t>(tokens);
+  TL_RETURN_IF_ERROR(x.Allocate(t * c.dim, "activations"));
+  TL_RETURN_IF_ERROR(xn.Allocate(t * c.dim, "activations"));
+  TL_RETURN_IF_ERROR(q.Allocate(t * c.q_dim(), "activations"));
+  TL_RETURN_IF_ERROR(k.Allocate(t * c.kv_dim(), "activations"));
+  TL_RETURN_IF_ERROR(v.Allocate(t * c.kv_dim(), "activations"));
+  TL_RETURN_IF_ERROR(att.Allocate(t * c.q_dim(), "activations"));
+  TL_RETURN_IF_ERROR(branch.Allocate(t * c.dim, "activations"));
+  TL_RETURN_IF_ERROR(ffn_a.Allocate(t * c.ffn_dim, "activations"));
+  TL_RETURN_IF_ERROR(ffn_b.Allocate(t * c.ffn_dim, "activations"));
+  TL_RETURN_IF_ERROR(ffn_out.Allocate(t * c.dim, "activations"));
+  TL_RETURN_IF_ERROR(scores.Allocate(capacity, "attention scores"));
+  const size_t half = c.positions == PositionKind::Rope ? c.rope_dim / 2 : 1;
+  TL_RETURN_IF_ERROR(rope_cos.Allocate(half, "rope table"));
+  return rope_sin.Allocate(half, "rope table");
+}
+
+namespace {
+
+void Norm(const ModelConfig& c, const float* x, const float* w, const float* b, float* out) {
+  if (c.norm == NormKind::RmsNorm) {
+    RmsNorm(x, w, c.norm_eps, c.dim, out);
+  } else {
+    LayerNorm(x, w, b, c.norm_eps, c.dim, out);
+  }
+}
+
+// Causal self-attention of token `t` (absolute position `pos`) over the cache of `layer`.
+// q: [n_heads, head_dim] (rotated); out: [n_heads, head_dim].
+void AttendOne(const ModelConfig& c, KvCache* cache, int layer, int pos, const float* q,
+               float* scores, float* out) {
+  const int window = c.attn_window[layer];
+  const int first = window > 0 && pos - window + 1 > 0 ? pos - window + 1 : 0;
+  const int group = c.n_heads / c.n_kv_heads;  // query heads per kv head
+  const float sqrt_head_dim = std::sqrt(static_cast<float>(c.head_dim));
+  for (int h = 0; h < c.n_heads; ++h) {
+    const float* qh = q + static_cast<size_t>(h) * c.head_dim;
+    const size_t kv_offset = static_cast<size_t>(h / group) * c.head_dim;
+    const int n = pos - first + 1;
+    for (int j = 0; j < n; ++j) {
+      const float s = Dot(qh, cache->key(layer, first + j) + kv_offset, c.head_dim);
+      // Default scaling divides by sqrt(head_dim) (as the references do); a stored scale
+      // multiplies (GPT-Neo: 1, i.e. unscaled).
+      scores[j] = c.attn_scale == 0.0f ? s / sqrt_head_dim : s * c.attn_scale;
+    }
+    Softmax(scores, n);
+    float* oh = out + static_cast<size_t>(h) * c.head_dim;
+    for (int d = 0; d < c.head_dim; ++d) oh[d] = 0.0f;
+    for (int j = 0; j < n; ++j) {
+      const float* vj = cache->value(layer, first + j) + kv_offset;
+      const float a = scores[j];
+      for (int d = 0; d < c.head_dim; ++d) oh[d] += a * vj[d];
+    }
+  }
+}
+
+void FeedForward(const ModelConfig& c, const LayerWeights& w, ForwardScratch* s, int n) {
+  const size_t f = static_cast<size_t>(n) * c.ffn_dim;
+  if (c.ffn == FfnKind::SwiGlu) {
+    // down(silu(gate(x)) * up(x))
+    MatMul(w.ffn_gate, nullptr, s->xn.data(), s->ffn_a.data(), n);
+    MatMul(w.ffn_up, w.ffn_up_bias, s->xn.data(), s->ffn_b.data(), n);
+    for (size_t i = 0; i < f; ++i) s->ffn_a[i] = math::Silu(s->ffn_a[i]) * s->ffn_b[i];
+  } else {
+    // down(act(up(x)))
+    MatMul(w.ffn_up, w.ffn_up_bias, s->xn.data(), s->ffn_a.data(), n);
+    for (size_t i = 0; i < f; ++i) {
+      s->ffn_a[i] =
+          c.ffn == FfnKind::Gelu ? math::GeluErf(s->ffn_a[i]) : math::GeluTanh(s->ffn_a[i]);
+    }
+  }
+  MatMul(w.ffn_down, w.ffn_down_bias, s->ffn_a.data(), s->ffn_out.data(), n);
+}
+
+}  // namespace
+
+void Forward(const Model& model, KvCache* cache, ForwardScratch* s, const int32_t* tokens, int n,
+             int pos, float* logits, bool all_logits) {
+  const ModelConfig& c = model.config();
+  const ModelWeights& w = model.weights();
+  const size_t dim = c.dim;
+
+  // Token (and learned position) embeddings.
+  for (int t = 0; t < n; ++t) {
+    float* xt = s->x.data() + t * dim;
+    DequantizeRow(w.tok_embd, tokens[t], xt);
+    if (c.positions == PositionKind::Learned) {
+      float* pe = s->xn.data();  // scratch row
+      DequantizeRow(w.pos_embd, pos + t, pe);
+      for (size_t i = 0; i < dim; ++i) xt[i] += pe[i];
+    }
+  }
+
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& lw = w.layers[l];
+    // Attention branch: n1(x) -> q, k, v -> rope -> cache -> attend -> out projection.
+    for (int t = 0; t < n; ++t) {
+      Norm(c, s->x.data() + t * dim, lw.attn_norm, lw.attn_norm_bias, s->xn.data() + t * dim);
+    }
+    MatMul(lw.attn_q, lw.attn_q_bias, s->xn.data(), s->q.data(), n);
+    MatMul(lw.attn_k, lw.attn_k_bias, s->xn.data(), s->k.data(), n);
+    MatMul(lw.attn_v, lw.attn_v_bias, s->xn.data(), s->v.data(), n);
+    for (int t = 0; t < n; ++t) {
+      float* qt = s->q.data() + static_cast<size_t>(t) * c.q_dim();
+      float* kt = s->k.data() + static_cast<size_t>(t) * c.kv_dim();
+      if (c.positions == PositionKind::Rope) {
+        const std::vector<float>& inv_freq = model.rope_inv_freq();
+        for (int i = 0; i < c.rope_dim / 2; ++i) {
+          const float angle = static_cast<float>(pos + t) * inv_freq[i];
+          math::SinCos(angle, &s->rope_sin[i], &s->rope_cos[i]);
+        }
+        ApplyRope(qt, c.n_heads, c.head_dim, c.rope_dim, s->rope_cos.data(), s->rope_sin.data());
+        ApplyRope(kt, c.n_kv_heads, c.head_dim, c.rope_dim, s->rope_cos.data(), s->rope_sin.data());
+      }
+      float* vt = s->v.data() + static_cast<size_t>(t) * c.kv_dim();
+      for (int i = 0; i < c.kv_dim(); ++i) {
+        cache->key(l, pos + t)[i] = kt[i];
+        cache->value(l, pos + t)[i] = vt[i];
+      }
+    }
+    for (int t = 0; t < n; ++t) {
+      AttendOne(c, cache, l, pos + t, s->q.data() + static_cast<size_t>(t) * c.q_dim(),
+                s->scores.data(), s->att.data() + static_cast<size_t>(t) * c.q_dim());
+    }
+    MatMul(lw.attn_out, lw.attn_out_bias, s->att.data(), s->branch.data(), n);
+
+    const size_t total = static_cast<size_t>(n) * dim;
+    if (c.residual == ResidualKind::Parallel) {
+      // x + attn(n1(x)) + ffn(n2(x)): both branches read the same x; summed as
+      // (ffn + attn) + x, the order GPT-NeoX's reference code adds them in.
+      for (int t = 0; t < n; ++t) {
+        Norm(c, s->x.data() + t * dim, lw.ffn_norm, lw.ffn_norm_bias, s->xn.data() + t * dim);
+      }
+      FeedForward(c, lw, s, n);
+      for (size_t i = 0; i < total; ++i) s->x[i] = (s->ffn_out[i] + s->branch[i]) + s->x[i];
+    } else {
+      for (size_t i = 0; i < total; ++i) s->x[i] = s->x[i] + s->branch[i];
+      for (int t = 0; t < n; ++t) {
+        Norm(c, s->x.data() + t * dim, lw.ffn_norm, lw.ffn_norm_bias, s->xn.data() + t * dim);
+      }
+      FeedForward(c, lw, s, n);
+      for (size_t i = 0; i < total; ++i) s->x[i] = s->x[i] + s->ffn_out[i];
+    }
+  }
+
+  if (logits == nullptr) return;
+  // Final norm and classifier, for every token or only the last.
+  const int first = all_logits ? 0 : n - 1;
+  const int rows = n - first;
+  for (int t = first; t < n; ++t) {
+    Norm(c, s->x.data() + t * dim, w.out_norm, w.out_norm_bias, s->xn.data() + (t - first) * dim);
+  }
+  MatMul(w.output, nullptr, s->xn.data(), logits, rows);
+}
+
+}  // namespace tinylm

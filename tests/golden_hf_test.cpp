@@ -1,0 +1,157 @@
+// Golden tests against Hugging Face transformers 4.40.2 on the tiny random-weight models of
+// ../shared/fixtures/models (see its README): converted from model.safetensors, the logits of
+// every prompt position and of every cached decode step within 1e-4 max abs of
+// reference.bin (the README's float32 tolerance), and the 24 greedy ids equal.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "convert/converter.h"
+#include "core/json.h"
+#include "model/model.h"
+#include "runtime/sampler.h"
+#include "runtime/session.h"
+#include "test_util.h"
+
+namespace tinylm {
+namespace {
+
+using testing::FixturePath;
+
+std::vector<int32_t> Ids(const json::Value& array) {
+  std::vector<int32_t> ids;
+  for (const auto& v : array.as_array()) ids.push_back(static_cast<int32_t>(v.as_int64()));
+  return ids;
+}
+
+Expected<std::unique_ptr<Model>> ConvertInMemory(const std::string& source,
+                                                 const ConvertOptions& options = {}) {
+  TL_ASSIGN_OR_RETURN(ImportedModel imported, ImportModel(source, options));
+  TL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, BuildSlm(imported, options, nullptr));
+  TL_ASSIGN_OR_RETURN(MappedFile mapped, MappedFile::FromBytes(bytes.data(), bytes.size()));
+  return Model::FromMapped(std::move(mapped));
+}
+
+class HfGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HfGolden, PromptLogitsDecodeLogitsAndGreedyIdsMatchTransformers) {
+  TL_REQUIRE_FIXTURE(dir, "models/" + GetParam());
+  auto reference = json::Parse(testing::ReadText(dir + "/reference.json"));
+  ASSERT_TRUE(reference.ok()) << reference.message();
+  const std::vector<int32_t> prompt = Ids(*reference->find("prompt_ids"));
+  const std::vector<int32_t> expected_ids = Ids(*reference->find("generated_ids"));
+  const std::vector<float> ref = testing::ReadFloats(dir + "/reference.bin");
+
+  auto model = ConvertInMemory(dir);
+  ASSERT_TRUE(model.ok()) << model.message();
+  const int vocab = (*model)->config().vocab_size;
+  ASSERT_EQ(ref.size(), static_cast<size_t>(vocab) * (12 + 24));
+
+  // One forward pass over the prompt: every position.
+  auto session = Session::Create(**model);
+  ASSERT_TRUE(session.ok());
+  std::vector<float> logits;
+  ASSERT_TRUE((*session)->Eval(prompt, true, &logits).ok());
+  for (size_t row = 0; row < prompt.size(); ++row) {
+    EXPECT_LE(testing::MaxAbsDiff(&logits[row * vocab], &ref[row * vocab], vocab), 1e-4f)
+        << "prompt row " << row;
+  }
+
+  // Greedy decoding through the KV cache: ids and the logits of every step.
+  const float* generated_ref = ref.data() + 12 * vocab;
+  std::vector<float> step(logits.end() - vocab, logits.end());
+  std::vector<int32_t> ids;
+  for (int k = 0; k < 24; ++k) {
+    EXPECT_LE(testing::MaxAbsDiff(step.data(), generated_ref + k * vocab, vocab), 1e-4f)
+        << "decode step " << k;
+    const int32_t next = Argmax(step.data(), vocab);
+    ids.push_back(next);
+    if (k < 23) {
+      ASSERT_TRUE((*session)->Eval(&next, 1, false, &step).ok());
+    }
+  }
+  EXPECT_EQ(ids, expected_ids);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFamilies, HfGolden,
+                         ::testing::Values("llama-mha", "llama-gqa-tied", "gpt-neox",
+                                           "gpt-neox-sequential", "gpt2", "gpt-neo"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& ch : name) ch = ch == '-' ? '_' : ch;
+                           return name;
+                         });
+
+// The cases that ship both files: the same weights through the restricted unpickler and
+// through safetensors give identical tensor data (the fixture README: every tensor of the
+// two files is bit-identical).
+class PytorchCheckpoint : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PytorchCheckpoint, GivesTheSameTensorDataAsSafetensors) {
+  TL_REQUIRE_FIXTURE(dir, "models/" + GetParam());
+  auto from_safetensors = ConvertInMemory(dir + "/model.safetensors");
+  auto from_torch = ConvertInMemory(dir + "/pytorch_model.bin");
+  ASSERT_TRUE(from_safetensors.ok()) << from_safetensors.message();
+  ASSERT_TRUE(from_torch.ok()) << from_torch.message();
+  const auto& a = (*from_safetensors)->file().tensors();
+  const auto& b = (*from_torch)->file().tensors();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].name, b[i].name);
+    EXPECT_EQ(a[i].shape, b[i].shape) << a[i].name;
+    ASSERT_EQ(a[i].size, b[i].size) << a[i].name;
+    EXPECT_EQ(std::memcmp(a[i].data, b[i].data, a[i].size), 0) << a[i].name;
+  }
+  EXPECT_EQ(*(*from_torch)->file().metadata().GetString("source.format"), "hf-pytorch");
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, PytorchCheckpoint,
+                         ::testing::Values("llama-mha", "gpt-neox", "gpt2"), [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& ch : name) ch = ch == '-' ? '_' : ch;
+                           return name;
+                         });
+
+TEST(HfImport, TiedModelStoresTheEmbeddingOnce) {
+  TL_REQUIRE_FIXTURE(dir, "models/llama-gqa-tied");
+  auto model = ConvertInMemory(dir);
+  ASSERT_TRUE(model.ok()) << model.message();
+  EXPECT_TRUE((*model)->config().tied_embeddings);
+  EXPECT_EQ((*model)->file().Find("output.weight"), nullptr);
+  EXPECT_EQ((*model)->config().n_kv_heads, 2);
+  EXPECT_EQ((*model)->config().rope_theta, 500000.0f);
+}
+
+TEST(HfImport, UnknownFamilyIsAClearError) {
+  const std::string dir = testing::TempPath("unknown_family");
+  mkdir(dir.c_str(), 0755);
+  testing::WriteText(dir + "/config.json",
+                     R"({"architectures": ["MambaForCausalLM"], "model_type": "mamba"})");
+  testing::WriteText(dir + "/model.safetensors", std::string("\x02\0\0\0\0\0\0\0{}", 10));
+  auto imported = ImportModel(dir, {});
+  ASSERT_FALSE(imported.ok());
+  EXPECT_NE(imported.message().find("unsupported model family 'mamba'"), std::string::npos)
+      << imported.message();
+  EXPECT_NE(imported.message().find("supported: llama, gpt_neox, gpt2, gpt_neo"),
+            std::string::npos);
+}
+
+TEST(HfImport, ShapeThatDisagreesWithConfigIsAClearError) {
+  TL_REQUIRE_FIXTURE(src, "models/llama-mha");
+  const std::string dir = testing::TempPath("bad_shape");
+  mkdir(dir.c_str(), 0755);
+  std::string config = testing::ReadText(src + "/config.json");
+  const std::string from = "\"intermediate_size\": 172";
+  ASSERT_NE(config.find(from), std::string::npos);
+  config.replace(config.find(from), from.size(), "\"intermediate_size\": 160");
+  testing::WriteText(dir + "/config.json", config);
+  testing::WriteText(dir + "/model.safetensors", testing::ReadText(src + "/model.safetensors"));
+  auto imported = ImportModel(dir, {});
+  ASSERT_FALSE(imported.ok());
+  EXPECT_NE(imported.message().find("has shape [172, 64] but config.json implies [160, 64]"),
+            std::string::npos)
+      << imported.message();
+}
+
+}  // namespace
+}  // namespace tinylm

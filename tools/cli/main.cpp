@@ -1,0 +1,52 @@
+// tinylm: convert, inspect and run tiny language models. See README.md for usage.
+#include <cstdio>
+#include <cstring>
+
+#include "commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(tinylm )" TINYLM_VERSION R"( - run tiny language models
+
+usage: tinylm <command> [options]
+
+commands:
+  run         generate text:  tinylm run [-m MODEL.slm] [-p PROMPT | --ids 1,2,3] [-n N]
+              [--temp T] [--top-k K] [--top-p P] [--seed S] [--print-ids] [--ctx N]
+              [--ignore-eos] [--no-verify]
+  convert     make a .slm:    tinylm convert SRC -o OUT.slm [--type f32|f16|q8_0|q4_0]
+              [--tokenizer PATH] [--license NAME] [--quiet]
+              SRC: a llama2.c checkpoint (.bin) or a Hugging Face directory
+  info        describe a .slm: tinylm info MODEL.slm
+  eval        logits:         tinylm eval [-m MODEL.slm] --ids 1,2,3 -o LOGITS.bin
+  tokenize    text on stdin -> JSON ids:   tinylm tokenize [-m MODEL.slm] [--no-bos]
+  detokenize  JSON ids on stdin -> text:   tinylm detokenize [-m MODEL.slm]
+
+Without -m, the built-in model (stories260K) is used.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::printf("tinylm %s\n", TINYLM_VERSION);
+    return 0;
+  }
+  const char* command = argv[1];
+  int sub_argc = argc - 2;
+  char** sub_argv = argv + 2;
+  using namespace tinylm::cli;
+  if (!std::strcmp(command, "run")) return RunCommand(sub_argc, sub_argv);
+  if (!std::strcmp(command, "convert")) return ConvertCommand(sub_argc, sub_argv);
+  if (!std::strcmp(command, "info")) return InfoCommand(sub_argc, sub_argv);
+  if (!std::strcmp(command, "eval")) return EvalCommand(sub_argc, sub_argv);
+  if (!std::strcmp(command, "tokenize")) return TokenizeCommand(sub_argc, sub_argv);
+  if (!std::strcmp(command, "detokenize")) return DetokenizeCommand(sub_argc, sub_argv);
+  std::fprintf(stderr, "tinylm: error: unknown command '%s' (see tinylm --help)\n", command);
+  return 2;
+}

@@ -1,0 +1,24 @@
+#include <cstdlib>
+
+#include "commands.h"
+#include "platform/file.h"
+
+namespace tinylm::cli {
+
+Expected<std::unique_ptr<Model>> LoadModelArg(const Args& args) {
+  ModelLoadOptions options;
+  options.verify_checksum = !args.Has("--no-verify");
+  if (auto path = args.Get("-m")) return Model::Load(*path, options);
+  // The built-in model, converted from models/stories260K.bin by the build.
+  const char* env = std::getenv("TINYLM_DEFAULT_MODEL");
+  const std::string path = env && *env ? env : TINYLM_DEFAULT_MODEL;
+  if (!FileExists(path)) {
+    return Errorf(
+        "no model given (-m MODEL.slm) and the built-in model is missing at %s "
+        "(build the 'default_model' target)",
+        path.c_str());
+  }
+  return Model::Load(path, options);
+}
+
+}  // namespace tinylm::cli
