@@ -8,7 +8,8 @@ set -euo pipefail
 packages=(cmake ninja-build g++ make)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev googletest clang-14 lld-14 clang-format-14 wasi-libc
-             libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 libclang-rt-14-dev-wasm32 nodejs)
+             libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 libclang-rt-14-dev-wasm32 nodejs
+             chromium)  # chromium: the browser test of web/
 fi
 
 missing=()

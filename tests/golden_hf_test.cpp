@@ -32,6 +32,21 @@ Expected<std::unique_ptr<Model>> ConvertInMemory(const std::string& source,
   return Model::FromMapped(std::move(mapped));
 }
 
+// Copies a fixture directory's config.json (with `from` replaced by `to`) and its
+// model.safetensors into a fresh directory; returns that directory.
+std::string CopyWithConfigEdit(const std::string& src, const std::string& name,
+                               const std::string& from, const std::string& to) {
+  const std::string dir = testing::TempPath(name);
+  mkdir(dir.c_str(), 0755);
+  std::string config = testing::ReadText(src + "/config.json");
+  const size_t at = config.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) config.replace(at, from.size(), to);
+  testing::WriteText(dir + "/config.json", config);
+  testing::WriteText(dir + "/model.safetensors", testing::ReadText(src + "/model.safetensors"));
+  return dir;
+}
+
 class HfGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(HfGolden, PromptLogitsDecodeLogitsAndGreedyIdsMatchTransformers) {
@@ -138,17 +153,56 @@ TEST(HfImport, UnknownFamilyIsAClearError) {
 
 TEST(HfImport, ShapeThatDisagreesWithConfigIsAClearError) {
   TL_REQUIRE_FIXTURE(src, "models/llama-mha");
-  const std::string dir = testing::TempPath("bad_shape");
-  mkdir(dir.c_str(), 0755);
-  std::string config = testing::ReadText(src + "/config.json");
-  const std::string from = "\"intermediate_size\": 172";
-  ASSERT_NE(config.find(from), std::string::npos);
-  config.replace(config.find(from), from.size(), "\"intermediate_size\": 160");
-  testing::WriteText(dir + "/config.json", config);
-  testing::WriteText(dir + "/model.safetensors", testing::ReadText(src + "/model.safetensors"));
+  const std::string dir = CopyWithConfigEdit(src, "bad_shape", "\"intermediate_size\": 172",
+                                             "\"intermediate_size\": 160");
   auto imported = ImportModel(dir, {});
   ASSERT_FALSE(imported.ok());
   EXPECT_NE(imported.message().find("has shape [172, 64] but config.json implies [160, 64]"),
+            std::string::npos)
+      << imported.message();
+}
+
+TEST(HfImport, MissingTensorIsAClearError) {
+  TL_REQUIRE_FIXTURE(src, "models/llama-mha");
+  const std::string dir = CopyWithConfigEdit(src, "missing_tensor", "\"num_hidden_layers\": 2",
+                                             "\"num_hidden_layers\": 3");
+  auto imported = ImportModel(dir, {});
+  ASSERT_FALSE(imported.ok());
+  EXPECT_NE(imported.message().find("no tensor 'model.layers.2.input_layernorm.weight'"),
+            std::string::npos)
+      << imported.message();
+}
+
+TEST(HfImport, UnexpectedTensorIsAClearError) {
+  // The same checkpoint under a config that says one layer: layer 1's tensors are left over.
+  TL_REQUIRE_FIXTURE(src, "models/llama-mha");
+  const std::string dir = CopyWithConfigEdit(src, "extra_tensor", "\"num_hidden_layers\": 2",
+                                             "\"num_hidden_layers\": 1");
+  auto imported = ImportModel(dir, {});
+  ASSERT_FALSE(imported.ok());
+  EXPECT_NE(imported.message().find("'model.layers.1."), std::string::npos) << imported.message();
+  EXPECT_NE(imported.message().find("not used by the importer"), std::string::npos);
+}
+
+TEST(HfImport, PytorchCheckpointWithForeignGlobalIsRefused) {
+  // A pickle naming os.system must be refused by the converter, never executed. The zip is
+  // the llama-mha checkpoint with its data.pkl replaced byte for byte in length.
+  TL_REQUIRE_FIXTURE(src, "models/llama-mha");
+  const std::string dir = testing::TempPath("evil_pickle");
+  mkdir(dir.c_str(), 0755);
+  testing::WriteText(dir + "/config.json", testing::ReadText(src + "/config.json"));
+  std::string bin = testing::ReadText(src + "/pytorch_model.bin");
+  // The file's pickle opens with GLOBAL 'collections\nOrderedDict\n'; renaming it in place to
+  // a foreign global of the same length keeps the zip and pickle framing intact.
+  const std::string from = "collections\nOrderedDict\n";
+  const std::string to = "subprocess1\nPopen000000\n";  // same length, a foreign global
+  const size_t at = bin.find(from);
+  ASSERT_NE(at, std::string::npos);
+  bin.replace(at, from.size(), to);
+  testing::WriteText(dir + "/pytorch_model.bin", bin);
+  auto imported = ImportModel(dir, {});
+  ASSERT_FALSE(imported.ok());
+  EXPECT_NE(imported.message().find("disallowed global 'subprocess1.Popen000000'"),
             std::string::npos)
       << imported.message();
 }

@@ -20,6 +20,7 @@
 #include "core/json.h"
 #include "format/metadata.h"
 #include "test_util.h"
+#include "tokenizer/byte_level.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_files.h"
 #include "tokenizer/unicode.h"
@@ -196,11 +197,13 @@ void CheckDecode(const Tokenizer& tok, const std::vector<DecodeCase>& cases, con
 }
 
 // One source form of one vocabulary: all of the folder's oracles.
-void CheckSource(const std::string& folder, const std::string& file, bool has_vocab_test) {
+void CheckSource(const std::string& folder, const std::string& file, bool has_vocab_test,
+                 Tokenizer* loaded = nullptr) {
   const std::string dir = testing::FixturePath("tokenizers/" + folder);
   const std::string path = dir + "/" + file;
   Expected<Tokenizer> tok = LoadThroughSlmMetadata(path);
   ASSERT_TRUE(tok.ok()) << tok.message();
+  if (loaded) *loaded = *tok;
   const std::string what = folder + "/" + file;
   CheckEncode(*tok, LoadEncodeCases(dir + "/cases.jsonl"), (what + " cases.jsonl").c_str());
   CheckDecode(*tok, LoadDecodeCases(dir + "/decode.jsonl"), (what + " decode.jsonl").c_str());
@@ -242,7 +245,13 @@ TEST(TokenizerFixtures, LlamaSpmTokenizerModel) {
 
 TEST(TokenizerFixtures, LlamaSpmTokenizerJson) {
   TL_REQUIRE_TOKENIZER_FIXTURES("llama-spm");
-  CheckSource("llama-spm", "tokenizer.json", true);
+  Tokenizer tok;
+  CheckSource("llama-spm", "tokenizer.json", true, &tok);
+  // With parse_special, the Hugging Face tokenizer.json matches <s> and prepends U+2581 to
+  // the text after it (README "Encode check": "<s>Hello</s>" -> [1, 15043, 2]).
+  EXPECT_EQ(*tok.Encode("<s>Hello</s>", false, true), (std::vector<int32_t>{1, 15043, 2}));
+  EXPECT_EQ(*tok.Encode("<s>Hello</s>", false, false),
+            (std::vector<int32_t>{529, 29879, 29958, 10994, 829, 29879, 29958}));
 }
 
 TEST(TokenizerFixtures, LlamaSpmTokenizerBin) {
@@ -260,7 +269,7 @@ TEST(TokenizerFixtures, ReadmeExamples) {
   TL_REQUIRE_TOKENIZER_FIXTURES("gpt-neox");
   const std::string dir = testing::FixturePath("tokenizers");
   Expected<Tokenizer> gpt2 = LoadThroughSlmMetadata(dir + "/gpt2/ggml-vocab-gpt-2.gguf");
-  Expected<Tokenizer> neox = LoadThroughSlmMetadata(dir + "/gpt-neox/tokenizer.json");
+  Expected<Tokenizer> neox = LoadThroughSlmMetadata(dir + "/gpt-neox/ggml-vocab-gpt-neox.gguf");
   Expected<Tokenizer> llama = LoadThroughSlmMetadata(dir + "/llama-spm/tokenizer.model");
   ASSERT_TRUE(gpt2.ok() && neox.ok() && llama.ok());
   using Ids = std::vector<int32_t>;
@@ -283,19 +292,13 @@ TEST(TokenizerFixtures, ReadmeExamples) {
   EXPECT_EQ(*llama->Encode("", true), (Ids{1}));
   EXPECT_EQ(llama->Decode({35}), " ");  // a byte-token space is kept
   EXPECT_EQ(llama->Decode({0}), " \xE2\x81\x87 ");
-  EXPECT_EQ(gpt2->Decode({243, 162, 155}), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
-}
-
-// With parse_special, the Hugging Face llama tokenizer.json matches <s> and prepends U+2581
-// to the text after it (README "Encode check": "<s>Hello</s>" -> [1, 15043, 2]).
-TEST(TokenizerFixtures, LlamaTokenizerJsonMatchesSpecialTokensLikeHuggingFace) {
-  TL_REQUIRE_TOKENIZER_FIXTURES("llama-spm");
-  Expected<Tokenizer> tok =
-      LoadThroughSlmMetadata(testing::FixturePath("tokenizers/llama-spm/tokenizer.json"));
-  ASSERT_TRUE(tok.ok()) << tok.message();
-  EXPECT_EQ(*tok->Encode("<s>Hello</s>", false, true), (std::vector<int32_t>{1, 15043, 2}));
-  EXPECT_EQ(*tok->Encode("<s>Hello</s>", false, false),
-            (std::vector<int32_t>{529, 29879, 29958, 10994, 829, 29879, 29958}));
+  // A cut-off emoji: SentencePiece gives one U+FFFD per byte, byte-level BPE one in all.
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(llama->Decode({243, 162, 155}), fffd + fffd + fffd);
+  const Ids cut = {gpt2->PieceToId(ByteLevelChar(0xF0)), gpt2->PieceToId(ByteLevelChar(0x9F)),
+                   gpt2->PieceToId(ByteLevelChar(0x98))};
+  EXPECT_EQ(gpt2->Decode(cut), fffd);
+  EXPECT_EQ(gpt2->DecodeBytes(cut), "\xF0\x9F\x98");
 }
 
 }  // namespace

@@ -278,10 +278,10 @@ TEST(TokenizerFuzz, LongInputsEncode) {
   TL_LOAD_TOKENIZER(gpt2, "gpt2/ggml-vocab-gpt-2.gguf");
   TL_LOAD_TOKENIZER(llama, "llama-spm/tokenizer.model");
   std::string letters;
-  for (int i = 0; i < 200000; ++i) letters += static_cast<char>('a' + (i * 7 + i / 13) % 26);
+  for (int i = 0; i < 60000; ++i) letters += static_cast<char>('a' + (i * 7 + i / 13) % 26);
   std::string specials;
-  for (int i = 0; i < 20000; ++i) specials += i % 2 ? "<|endoftext|>" : "<|endoftext";
-  for (const std::string& text : {letters, specials, std::string(100000, ' ')}) {
+  for (int i = 0; i < 5000; ++i) specials += i % 2 ? "<|endoftext|>" : "<|endoftext";
+  for (const std::string& text : {letters, specials, std::string(30000, ' ')}) {
     Expected<std::vector<int32_t>> a = gpt2->Encode(text, false, true);
     ASSERT_TRUE(a.ok());
     EXPECT_EQ(gpt2->Decode(*a), text);

@@ -1,7 +1,9 @@
 #include "convert/converter.h"
 
 #include <cstring>
+#include <map>
 
+#include "convert/gguf_import.h"
 #include "convert/hf_import.h"
 #include "convert/llama2c_import.h"
 #include "format/slm.h"
@@ -23,11 +25,18 @@ std::string DirName(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-// The type a tensor is stored in when `requested` is asked for: vectors (norms, biases)
-// and learned position tables stay f32; a matrix whose rows are not whole 32-blocks falls
-// back to f16 for the quantized types, as llama.cpp does.
-TensorType StoredType(const ImportedTensor& t, TensorType requested) {
+// The type a tensor is stored in (docs/quantization.md, "Which tensors are quantized"):
+// vectors (norms, biases) and learned position tables stay f32; without --type a tensor keeps
+// the .slm type its source stored it in (else f32); without --pure a q4_0 request keeps the
+// classifier at q8_0; a matrix whose rows are not whole 32-blocks falls back to f16 for the
+// quantized types, as llama.cpp does.
+TensorType StoredType(const ImportedTensor& t, const ImportedModel& m,
+                      const ConvertOptions& options, TensorType requested) {
   if (t.shape.size() < 2 || t.name == "pos_embd.weight") return TensorType::F32;
+  if (options.keep_source_types) return t.encoded_type.value_or(TensorType::F32);
+  const bool classifier =
+      t.name == "output.weight" || (m.config.tied_embeddings && t.name == "tok_embd.weight");
+  if (!options.pure && classifier && requested == TensorType::Q4_0) requested = TensorType::Q8_0;
   if (TypeBlockSize(requested) > 1 && t.shape.back() % TypeBlockSize(requested) != 0) {
     return TensorType::F16;
   }
@@ -35,6 +44,7 @@ TensorType StoredType(const ImportedTensor& t, TensorType requested) {
 }
 
 std::vector<uint8_t> Encode(const ImportedTensor& t, TensorType type) {
+  if (t.encoded_type == type) return t.encoded;  // the source's bytes, unchanged
   const int64_t n = static_cast<int64_t>(t.values.size());
   const int64_t rows = n / t.shape.back();
   const int64_t cols = t.shape.back();
@@ -64,6 +74,26 @@ std::vector<uint8_t> Encode(const ImportedTensor& t, TensorType type) {
       break;
   }
   return bytes;
+}
+
+uint64_t AlignUp64(uint64_t n) {
+  return (n + kSlmAlignment - 1) / kSlmAlignment * kSlmAlignment;
+}
+
+// The exact size WriteSlm gives for `meta` (with converter.requested_type = `type_key`) and
+// the model's tensors stored as StoredType(..., requested) says, laid out without encoding.
+uint64_t ExactFileSize(const ImportedModel& model, Metadata meta, const ConvertOptions& options,
+                       TensorType requested, const std::string& type_key) {
+  meta.SetString("converter.requested_type", type_key);
+  std::vector<uint8_t> meta_bytes;
+  meta.Serialize(&meta_bytes);
+  uint64_t directory = 4, data = 0;
+  for (const auto& t : model.tensors) {
+    const TensorType type = StoredType(t, model, options, requested);
+    directory += 2 + t.name.size() + 4 + 4 + 8 * t.shape.size() + 16;
+    data += AlignUp64(t.values.size() / TypeBlockSize(type) * TypeBlockBytes(type));
+  }
+  return AlignUp64(kSlmHeaderSize + meta_bytes.size() + directory) + data;
 }
 
 Status CheckImported(const ImportedModel& m) {
@@ -99,9 +129,6 @@ Expected<ImportedModel> ImportModel(const std::string& source, const ConvertOpti
     const size_t size = file.size();
     const std::string directory = DirName(source);
     const bool beside_config = FileExists(directory + "/config.json");
-    if (size >= 4 && std::memcmp(data, "GGUF", 4) == 0) {
-      return Errorf("%s: GGUF import is not supported yet", source.c_str());
-    }
     if (LooksLikeLegacyTorchSave(data, size)) {
       return Errorf(
           "%s: legacy (non-zip) torch.save format is unsupported; re-save it with "
@@ -109,8 +136,10 @@ Expected<ImportedModel> ImportModel(const std::string& source, const ConvertOpti
           source.c_str());
     }
     const bool is_zip = size >= 4 && std::memcmp(data, "PK\x03\x04", 4) == 0;
-    if (beside_config &&
-        (is_zip || source.ends_with(".safetensors") || source.ends_with(".index.json"))) {
+    if (size >= 4 && std::memcmp(data, "GGUF", 4) == 0) {
+      TL_ASSIGN_OR_RETURN(model, ImportGguf(data, size, BaseName(source)));
+    } else if (beside_config &&
+               (is_zip || source.ends_with(".safetensors") || source.ends_with(".index.json"))) {
       hf_directory = directory;
       TL_ASSIGN_OR_RETURN(model, ImportHuggingFaceDirectory(directory, BaseName(source)));
     } else if (is_zip) {
@@ -165,20 +194,61 @@ Expected<std::vector<uint8_t>> BuildSlm(const ImportedModel& model, const Conver
   if (!model.license.empty()) meta.SetString("source.license", model.license);
   meta.SetString("converter.name", "tinylm");
   meta.SetString("converter.version", TINYLM_VERSION);
-  meta.SetString("converter.requested_type", std::string(TensorTypeName(options.type)));
 
+  // Exact sizes for every --type (as given, without keep_source_types), then the choice.
   ConvertReport r;
+  ConvertOptions as_given = options;
+  as_given.keep_source_types = false;
+  const TensorType kAll[] = {TensorType::F32, TensorType::F16, TensorType::Q8_0, TensorType::Q4_0};
+  for (TensorType candidate : kAll) {
+    r.file_bytes_if[candidate] =
+        ExactFileSize(model, meta, as_given, candidate, std::string(TensorTypeName(candidate)));
+  }
+  TensorType requested = options.type;
+  if (options.auto_type && !options.keep_source_types) {
+    bool found = false;
+    for (TensorType candidate : kAll) {
+      if (r.file_bytes_if[candidate] <= options.budget) {
+        requested = candidate;
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      return Errorf(
+          "no --type fits the budget of %llu bytes: the smallest file, with q4_0%s, is %llu "
+          "bytes",
+          static_cast<unsigned long long>(options.budget), options.pure ? " --pure" : "",
+          static_cast<unsigned long long>(r.file_bytes_if[TensorType::Q4_0]));
+    }
+  }
+  const std::string type_key =
+      options.keep_source_types ? "source" : std::string(TensorTypeName(requested));
+  meta.SetString("converter.requested_type", type_key);
+
+  r.type = requested;
   r.architecture = model.config.architecture;
   r.source_format = model.source_format;
   r.notes = model.notes;
   r.has_tokenizer = model.vocab.has_value();
+  std::map<std::string, int> reencoded;  // "q4_0 -> q8_0" -> tensors
   std::vector<SlmTensorData> tensors;
   for (size_t i = 0; i < model.tensors.size(); ++i) {
     const ImportedTensor& t = model.tensors[i];
-    const TensorType type = StoredType(t, options.type);
-    if (type != options.type && t.shape.size() >= 2 && t.name != "pos_embd.weight") {
+    const TensorType type = StoredType(t, model, options, requested);
+    const bool matrix = t.shape.size() >= 2 && t.name != "pos_embd.weight";
+    if (matrix && !options.keep_source_types && type == TensorType::F16 &&
+        TypeBlockSize(requested) > 1) {
       r.notes.push_back("kept '" + t.name + "' as f16: its rows (" +
                         std::to_string(t.shape.back()) + " values) are not a multiple of 32");
+    } else if (matrix && !options.keep_source_types && !options.pure && type != requested) {
+      r.notes.push_back("kept the classifier '" + t.name + "' at " +
+                        std::string(TensorTypeName(type)) + " (pass --pure to quantize it to " +
+                        std::string(TensorTypeName(requested)) + " too)");
+    }
+    if (t.encoded_type && *t.encoded_type != type && *t.encoded_type != TensorType::F32) {
+      ++reencoded[std::string(TensorTypeName(*t.encoded_type)) + " to " +
+                  std::string(TensorTypeName(type))];
     }
     tensors.push_back({t.name, type, t.shape, Encode(t, type)});
     r.parameters += t.values.size();
@@ -186,25 +256,13 @@ Expected<std::vector<uint8_t>> BuildSlm(const ImportedModel& model, const Conver
     if (options.progress)
       options.progress(static_cast<int>(i + 1), static_cast<int>(model.tensors.size()));
   }
+  for (const auto& [what, count] : reencoded) {
+    r.notes.push_back("converted " + std::to_string(count) + " tensor(s) from " + what +
+                      " (dequantized exactly, then re-encoded)");
+  }
   auto bytes = WriteSlm(meta, tensors);
   if (!bytes.ok()) return bytes.status();
   r.file_bytes = bytes->size();
-
-  // What the file would weigh for every type (metadata and alignment included, roughly).
-  const uint64_t overhead = r.file_bytes - [&] {
-    uint64_t sum = 0;
-    for (const auto& [type, n] : r.bytes_per_type) sum += n;
-    return sum;
-  }();
-  for (TensorType candidate :
-       {TensorType::F32, TensorType::F16, TensorType::Q8_0, TensorType::Q4_0}) {
-    uint64_t total = overhead;
-    for (const auto& t : model.tensors) {
-      const TensorType type = StoredType(t, candidate);
-      total += t.values.size() / TypeBlockSize(type) * TypeBlockBytes(type);
-    }
-    r.file_bytes_if[candidate] = total;
-  }
   if (report) *report = std::move(r);
   return bytes;
 }

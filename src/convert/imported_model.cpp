@@ -20,6 +20,19 @@ void PermuteInterleavedToRotateHalf(ImportedTensor* t, int n_heads, int head_dim
   t->values = std::move(out);
 }
 
+std::vector<int64_t> InterleavedToRotateHalfRows(int n_heads, int head_dim) {
+  std::vector<int64_t> rows(static_cast<size_t>(n_heads) * head_dim);
+  const int half = head_dim / 2;
+  for (int h = 0; h < n_heads; ++h) {
+    const int64_t base = static_cast<int64_t>(h) * head_dim;
+    for (int i = 0; i < half; ++i) {
+      rows[base + i] = base + 2 * i;
+      rows[base + half + i] = base + 2 * i + 1;
+    }
+  }
+  return rows;
+}
+
 ImportedTensor GatherRows(const ImportedTensor& t, const std::vector<int64_t>& rows,
                           std::string name) {
   const size_t width = t.shape.size() == 1 ? 1 : static_cast<size_t>(t.shape[1]);
@@ -30,6 +43,14 @@ ImportedTensor GatherRows(const ImportedTensor& t, const std::vector<int64_t>& r
   out.values.resize(rows.size() * width);
   for (size_t i = 0; i < rows.size(); ++i) {
     std::memcpy(&out.values[i * width], &t.values[rows[i] * width], width * sizeof(float));
+  }
+  if (t.encoded_type && t.shape[0] > 0) {
+    const size_t row_bytes = t.encoded.size() / static_cast<size_t>(t.shape[0]);
+    out.encoded_type = t.encoded_type;
+    out.encoded.resize(rows.size() * row_bytes);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::memcpy(&out.encoded[i * row_bytes], &t.encoded[rows[i] * row_bytes], row_bytes);
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/tensor_type.h"
 #include "model/config.h"
 #include "tokenizer/vocab.h"
 
@@ -17,6 +18,11 @@ struct ImportedTensor {
   std::string name;            // canonical name, e.g. "blk.0.attn_q.weight"
   std::vector<int64_t> shape;  // outermost first; [out, in] for matrices
   std::vector<float> values;
+  // Set when the source already stored the tensor in a .slm type (a GGUF F32/F16/Q8_0/Q4_0
+  // tensor): its bytes exactly as stored, and `values` holds their exact dequantization.
+  // BuildSlm writes these bytes unchanged when it stores the tensor in `encoded_type`.
+  std::optional<TensorType> encoded_type = std::nullopt;
+  std::vector<uint8_t> encoded = {};  // rows of whole blocks, in the order of `values`
 };
 
 struct SourceFile {
@@ -48,7 +54,13 @@ struct ImportedModel {
 // old row 2i + 1. Rotating either layout gives the same attention scores.
 void PermuteInterleavedToRotateHalf(ImportedTensor* t, int n_heads, int head_dim);
 
-// The rows of a 2-D tensor (or the elements of a 1-D one) at `rows`, in that order.
+// The row order that takes a [n_heads * head_dim, in] projection from interleaved RoPE pairs
+// to rotate-half, as PermuteInterleavedToRotateHalf does: entry r is the old row of new row r.
+// (GGUF "llama" files store q and k this way: llama.cpp's converter applied the inverse.)
+std::vector<int64_t> InterleavedToRotateHalfRows(int n_heads, int head_dim);
+
+// The rows of a 2-D tensor (or the elements of a 1-D one) at `rows`, in that order; an
+// encoded payload is gathered with them (blocks never straddle rows).
 ImportedTensor GatherRows(const ImportedTensor& t, const std::vector<int64_t>& rows,
                           std::string name);
 // Rows [begin, begin + count).

@@ -1,11 +1,15 @@
 #include "kernels/math.h"
 
 #include <bit>
+#include <cfloat>
 #include <cstdint>
 #include <cstring>
 
 namespace tinylm::math {
 namespace {
+
+// Float and double expressions must be evaluated in their own precision (no x87 extended).
+static_assert(FLT_EVAL_METHOD == 0, "tinylm's math needs FLT_EVAL_METHOD == 0");
 
 // ---- bit helpers ----
 
@@ -72,7 +76,11 @@ constexpr float kExpP3 = 0x1.11108ap-7f;
 constexpr float kExpP4 = 0x1.6da7a8p-10f;
 constexpr float kExpP5 = 0x1.a1abc2p-13f;
 
-// ---- Tanh and Erf polynomials (minimax, coefficients rounded to float) ----
+// ---- Tanh and Erf polynomials ----
+//
+// Every polynomial in this file is a weighted minimax (Remez) fit made in 60-digit arithmetic
+// (mpmath), weighted for the relative error of the final result, its coefficients then rounded
+// to float; the accuracy of the rounded code is what math.h states (measured exhaustively).
 
 // tanh(a) = a + a * (z * Q(z)), z = a^2, for 0 <= a < kTanhSplit (relative error < 2^-31).
 constexpr float kTanhSplit = 0.625f;
@@ -192,9 +200,10 @@ constexpr double kSqrt2 = 0x1.6a09e667f3bcdp+0;
 
 // e^y for a DD y with y.hi in [-746, 710], rounded to double.
 //
-// n = round(y / ln 2), r = y - n ln 2 (|r| <= 0.347, in DD), e^r by its Taylor series written as
-// 1 + r (1 + r/2 (1 + r/3 (...))): the factors from 1/6 on are summed in double (they carry a
-// weight below 2^-17), the outer five in DD, so the DD result is good to ~2^-70 relative.
+// n = round(y / ln 2), r = y - n ln 2 (|r| <= 0.347, in DD), e^r by its Taylor series (to r^19,
+// truncation < 2^-91) written as 1 + r (1 + r/2 (1 + r/3 (...))): the inner factors from 1/6 on
+// are summed in double (their rounding errors enter multiplied by r^5/5! < 2^-14), the outer
+// five in DD, so the DD result is good to ~2^-70 relative.
 // The result is then hi * 2^n, scaled in two steps so that 2^1024 and subnormals work.
 double ExpOfDD(DD y) {
   const double t = y.hi * kLog2eD + kRoundMagicD;
@@ -262,7 +271,8 @@ constexpr double kPiOver2Lo = 0x1.1a62633145c07p-54;
 // arithmetic: a = M 2^e with a 24-bit integer M, and a * 2/pi mod 4 only depends on the bits of
 // 2/pi from weight 2^(1-e) down. Taking 128 of them, M * window (mod 2^128) is a * 2/pi mod 4 as
 // a fixed-point number with 2 integer bits; the bits of 2/pi left out contribute < 2^-102. No
-// float input comes closer than ~2^-30 to a multiple of pi/2, so r keeps full double precision.
+// float comes closer than 2^-29.2 to a multiple of pi/2 (0x1.f37c8ap+95 is the closest), so r
+// keeps full double precision.
 void ReduceByPiOver2(uint32_t abs_bits, double* r, int* quadrant) {
   const uint32_t mantissa = (abs_bits & 0x7fffffu) | 0x800000u;
   const int e = static_cast<int>(abs_bits >> 23) - 150;  // a = mantissa * 2^e, e in [-24, 104]

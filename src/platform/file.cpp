@@ -19,16 +19,17 @@ namespace {
 
 constexpr size_t kAlignment = 64;
 
-uint8_t* AllocateAligned(size_t size) {
-  const size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
-  return static_cast<uint8_t*>(std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment));
-}
-
 Status ErrnoError(const char* what, const std::string& path) {
   return Errorf("%s '%s': %s", what, path.c_str(), std::strerror(errno));
 }
 
 }  // namespace
+
+uint8_t* AllocateAligned(size_t size) {
+  if (size > SIZE_MAX - kAlignment) return nullptr;
+  const size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
+  return static_cast<uint8_t*>(std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment));
+}
 
 MappedFile::MappedFile(MappedFile&& other) noexcept {
   *this = std::move(other);
@@ -74,6 +75,13 @@ Expected<MappedFile> MappedFile::FromBytes(const void* bytes, size_t size) {
   if (file.data_ == nullptr) return Errorf("out of memory allocating %zu bytes", size);
   if (size) std::memcpy(file.data_, bytes, size);
   file.size_ = size;
+  return file;
+}
+
+MappedFile MappedFile::Adopt(uint8_t* data, size_t size) {
+  MappedFile file;
+  file.data_ = data;
+  file.size_ = data ? size : 0;
   return file;
 }
 

@@ -25,6 +25,10 @@ class MappedFile {
 
   // Takes ownership of an aligned heap buffer (used by the WebAssembly loader and tests).
   static Expected<MappedFile> FromBytes(const void* bytes, size_t size);
+  // Takes ownership of `data` without copying: it must come from AllocateAligned (or
+  // std::aligned_alloc with 64-byte alignment) and is released with std::free. This is
+  // how the WebAssembly module keeps the model bytes JS streamed into wasm memory once.
+  static MappedFile Adopt(uint8_t* data, size_t size);
 
  private:
   friend Expected<MappedFile> MapFile(const std::string& path);
@@ -34,6 +38,10 @@ class MappedFile {
   size_t size_ = 0;
   bool mapped_ = false;  // munmap vs free
 };
+
+// A 64-byte-aligned heap buffer of at least `size` bytes (free with std::free), or
+// nullptr when memory is exhausted.
+uint8_t* AllocateAligned(size_t size);
 
 // Maps (or reads) a whole file read-only.
 Expected<MappedFile> MapFile(const std::string& path);

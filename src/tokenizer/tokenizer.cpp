@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <queue>
 
 #include "tokenizer/byte_level.h"
@@ -205,27 +206,66 @@ void Tokenizer::PieceIndex::Reserve(size_t n) {
   slots_.assign(n + n / 2 + 8, Entry{-1, 0});  // load factor <= 2/3
 }
 
-void Tokenizer::PieceIndex::Insert(const std::vector<std::string>& pieces, int32_t id) {
-  const std::string& piece = pieces[id];
-  const uint32_t h = HashBytes(piece);
-  for (size_t i = Slot(h);; i = i + 1 == slots_.size() ? 0 : i + 1) {
-    Entry& e = slots_[i];
-    if (e.id < 0) {
-      e = {id, h};
-      return;
+void Tokenizer::PieceIndex::InsertMany(const std::vector<std::string>& pieces, const int32_t* ids,
+                                       size_t count, std::vector<int32_t>* duplicates) {
+  constexpr size_t kBatch = 32;
+  uint32_t hashes[kBatch];
+  for (size_t start = 0; start < count; start += kBatch) {
+    const size_t m = std::min(kBatch, count - start);
+    for (size_t j = 0; j < m; ++j) {
+      hashes[j] = HashBytes(pieces[ids[start + j]]);
+      __builtin_prefetch(&slots_[Slot(hashes[j])]);
     }
-    if (e.hash == h && pieces[e.id] == piece) return;  // the first one wins
+    for (size_t j = 0; j < m; ++j) {
+      const int32_t id = ids[start + j];
+      const std::string& piece = pieces[id];
+      const uint32_t h = hashes[j];
+      for (size_t i = Slot(h);; i = i + 1 == slots_.size() ? 0 : i + 1) {
+        Entry& e = slots_[i];
+        if (e.id < 0) {
+          e = {id, h};
+          break;
+        }
+        if (e.hash == h && pieces[e.id] == piece) {  // the first one wins
+          duplicates->push_back(id);
+          break;
+        }
+      }
+    }
   }
 }
 
 int32_t Tokenizer::PieceIndex::Find(const std::vector<std::string>& pieces,
                                     std::string_view s) const {
+  return FindHashed(pieces, s, HashBytes(s));
+}
+
+int32_t Tokenizer::PieceIndex::FindHashed(const std::vector<std::string>& pieces,
+                                          std::string_view s, uint32_t h) const {
   if (slots_.empty()) return -1;
-  const uint32_t h = HashBytes(s);
   for (size_t i = Slot(h);; i = i + 1 == slots_.size() ? 0 : i + 1) {
     const Entry& e = slots_[i];
     if (e.id < 0) return -1;
     if (e.hash == h && pieces[e.id] == s) return e.id;
+  }
+}
+
+void Tokenizer::PieceIndex::FindMany(const std::vector<std::string>& pieces,
+                                     const std::string_view* keys, size_t count,
+                                     int32_t* out) const {
+  constexpr size_t kBatch = 64;
+  uint32_t hashes[kBatch];
+  for (size_t start = 0; start < count; start += kBatch) {
+    const size_t m = std::min(kBatch, count - start);
+    for (size_t j = 0; j < m; ++j) {  // 1. the slots
+      hashes[j] = HashBytes(keys[start + j]);
+      if (!slots_.empty()) __builtin_prefetch(&slots_[Slot(hashes[j])]);
+    }
+    for (size_t j = 0; j < m && !slots_.empty(); ++j) {  // 2. the pieces they point to
+      const Entry& e = slots_[Slot(hashes[j])];
+      if (e.id >= 0) __builtin_prefetch(&pieces[e.id]);
+    }
+    for (size_t j = 0; j < m; ++j) out[start + j] = FindHashed(pieces, keys[start + j], hashes[j]);
   }
 }
 
@@ -248,6 +288,10 @@ void Tokenizer::MergeTable::Insert(int32_t left, int32_t right, int32_t rank) {
       return;
     }
   }
+}
+
+void Tokenizer::MergeTable::Prefetch(int32_t left, int32_t right) const {
+  __builtin_prefetch(&slots_[Slot(left, right)]);
 }
 
 int32_t Tokenizer::MergeTable::Find(int32_t left, int32_t right) const {
@@ -372,12 +416,19 @@ Expected<Tokenizer> Tokenizer::Create(Vocab vocab_in) {
     }
   }
   // Mergeable pieces first, so that they win over a duplicate of another type.
-  t.pieces_.Reserve(n);
-  for (int id = 0; id < n; ++id) {
-    if (t.id_flags_[id] & kIsMergeable) t.pieces_.Insert(vocab.pieces, id);
-  }
-  for (int id = 0; id < n; ++id) {
-    if (!(t.id_flags_[id] & kIsMergeable)) t.pieces_.Insert(vocab.pieces, id);
+  {
+    std::vector<int32_t> order;
+    order.reserve(n);
+    for (int id = 0; id < n; ++id) {
+      if (t.id_flags_[id] & kIsMergeable) order.push_back(id);
+    }
+    for (int id = 0; id < n; ++id) {
+      if (!(t.id_flags_[id] & kIsMergeable)) order.push_back(id);
+    }
+    t.pieces_.Reserve(n);
+    std::vector<int32_t> duplicates;
+    t.pieces_.InsertMany(vocab.pieces, order.data(), order.size(), &duplicates);
+    for (int32_t id : duplicates) t.id_flags_[id] |= kIsDuplicate;
   }
 
   for (int b = 0; b < 256; ++b) t.byte_ids_[b] = -1;
@@ -410,57 +461,75 @@ Expected<Tokenizer> Tokenizer::Create(Vocab vocab_in) {
     }
   }
 
-  // Merges: "left right" -> rank, and the id of left+right per rank.
+  // Merges: "left right" -> rank, and the id of left+right per rank. In batches: the
+  // pieces of a batch are looked up together (see PieceIndex::FindMany).
   if (!vocab.merges.empty()) {
     t.rank_merges_ = true;
-    t.merge_table_.Reserve(vocab.merges.size());
-    t.merge_result_.resize(vocab.merges.size());
+    const size_t m = vocab.merges.size();
+    t.merge_table_.Reserve(m);
+    t.merge_result_.resize(m);
+    constexpr size_t kBatch = 64;
+    std::string_view keys[2 * kBatch];
+    int32_t found[2 * kBatch];
     std::string joined;
     int32_t previous_result = -1;
-    for (size_t rank = 0; rank < vocab.merges.size(); ++rank) {
-      const std::string& merge = vocab.merges[rank];
-      const std::string_view m = merge;
-      int32_t left = -1, right = -1;
-      size_t split = 0;
-      for (size_t space = m.find(' '); space != std::string_view::npos;
-           space = m.find(' ', space + 1)) {
-        left = t.pieces_.Find(vocab.pieces, m.substr(0, space));
-        right = t.pieces_.Find(vocab.pieces, m.substr(space + 1));
-        if (left >= 0 && right >= 0) {
-          split = space;
-          break;
+    for (size_t start = 0; start < m; start += kBatch) {
+      const size_t count = std::min(kBatch, m - start);
+      for (size_t j = 0; j < count; ++j) {  // split at the first space
+        const std::string_view merge = vocab.merges[start + j];
+        const size_t space = std::min(merge.find(' '), merge.size());
+        keys[2 * j] = merge.substr(0, space);
+        keys[2 * j + 1] = merge.substr(std::min(space + 1, merge.size()));
+      }
+      t.pieces_.FindMany(vocab.pieces, keys, 2 * count, found);
+      for (size_t j = 0; j < count; ++j) {
+        const size_t rank = start + j;
+        const std::string_view merge = vocab.merges[rank];
+        size_t space = keys[2 * j].size();
+        int32_t left = found[2 * j], right = found[2 * j + 1];
+        // Pieces with a space: try the other split points.
+        while ((left < 0 || right < 0) && space < merge.size() &&
+               (space = merge.find(' ', space + 1)) != std::string_view::npos) {
+          left = t.pieces_.Find(vocab.pieces, merge.substr(0, space));
+          right = t.pieces_.Find(vocab.pieces, merge.substr(space + 1));
         }
-      }
-      if (left < 0 || right < 0) {
-        return Errorf("tokenizer merge %zu (\"%.64s\") is not two pieces of the vocabulary", rank,
-                      merge.c_str());
-      }
-      // Vocabularies built by BPE training number merged pieces in merge order: try the
-      // id after the previous result before hashing.
-      int32_t result = -1;
-      const int32_t guess = previous_result + 1;
-      if (guess > 0 && guess < n) {
-        const std::string& g = vocab.pieces[guess];
-        if (g.size() == m.size() - 1 && g.compare(0, split, m, 0, split) == 0 &&
-            g.compare(split, std::string::npos, m, split + 1) == 0) {
-          result = guess;
-          if (t.pieces_.Find(vocab.pieces, g) != guess) result = -1;  // a duplicate piece
+        if (left < 0 || right < 0 || space >= merge.size()) {
+          return Errorf("tokenizer merge %zu (\"%.64s\") is not two pieces of the vocabulary", rank,
+                        vocab.merges[rank].c_str());
         }
+        // BPE training numbers merged pieces in merge order: try the id after the previous
+        // merge's before hashing.
+        int32_t result = -1;
+        const int32_t guess = previous_result + 1;
+        if (guess > 0 && guess < n) {
+          const std::string& g = vocab.pieces[guess];
+          if (g.size() + 1 == merge.size() && g.compare(0, space, merge.data(), space) == 0 &&
+              g.compare(space, std::string::npos, merge.data() + space + 1,
+                        merge.size() - space - 1) == 0 &&
+              (t.id_flags_[guess] & (kIsMergeable | kIsDuplicate)) == kIsMergeable) {
+            result = guess;  // what pieces_.Find(joined) would return
+          }
+        }
+        if (result < 0) {
+          joined.assign(merge.substr(0, space));
+          joined.append(merge.substr(space + 1));
+          result = t.pieces_.Find(vocab.pieces, joined);
+        }
+        if (result < 0) {
+          return Errorf(
+              "tokenizer merge %zu (\"%.64s\") makes a piece that is not in the "
+              "vocabulary",
+              rank, vocab.merges[rank].c_str());
+        }
+        t.merge_result_[rank] = result;
+        previous_result = result;
+        found[2 * j] = left;
+        found[2 * j + 1] = right;
+        t.merge_table_.Prefetch(left, right);
       }
-      if (result < 0) {
-        joined.assign(m.substr(0, split));
-        joined.append(m.substr(split + 1));
-        result = t.pieces_.Find(vocab.pieces, joined);
+      for (size_t j = 0; j < count; ++j) {
+        t.merge_table_.Insert(found[2 * j], found[2 * j + 1], static_cast<int32_t>(start + j));
       }
-      if (result < 0) {
-        return Errorf(
-            "tokenizer merge %zu (\"%.64s\") makes a piece that is not in the "
-            "vocabulary",
-            rank, merge.c_str());
-      }
-      t.merge_table_.Insert(left, right, static_cast<int32_t>(rank));
-      t.merge_result_[rank] = result;
-      previous_result = result;
     }
   }
 

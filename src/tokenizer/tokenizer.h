@@ -80,12 +80,20 @@ class Tokenizer {
   class PieceIndex {
    public:
     void Reserve(size_t n);
-    // Adds `id` unless an equal piece is present (the first one inserted wins).
-    void Insert(const std::vector<std::string>& pieces, int32_t id);
+    // Adds ids[i] unless an equal piece is present (the first one inserted wins; the ids
+    // not added are appended to *duplicates). Batches overlap their memory accesses (the
+    // table is larger than the caches).
+    void InsertMany(const std::vector<std::string>& pieces, const int32_t* ids, size_t count,
+                    std::vector<int32_t>* duplicates);
     int32_t Find(const std::vector<std::string>& pieces, std::string_view s) const;
+    // out[i] = Find(keys[i]), with the accesses of the batch overlapped.
+    void FindMany(const std::vector<std::string>& pieces, const std::string_view* keys,
+                  size_t count, int32_t* out) const;
 
    private:
     size_t Slot(uint32_t hash) const { return (uint64_t{hash} * slots_.size()) >> 32; }
+    int32_t FindHashed(const std::vector<std::string>& pieces, std::string_view s,
+                       uint32_t hash) const;
     struct Entry {
       int32_t id;     // -1 = empty
       uint32_t hash;  // skips most string compares
@@ -99,6 +107,7 @@ class Tokenizer {
     void Reserve(size_t n);
     void Insert(int32_t left, int32_t right, int32_t rank);  // the last rank wins
     int32_t Find(int32_t left, int32_t right) const;         // -1 when absent
+    void Prefetch(int32_t left, int32_t right) const;
 
    private:
     size_t Slot(int32_t left, int32_t right) const;
@@ -155,9 +164,10 @@ class Tokenizer {
   // Rank-ordered BPE over a symbol sequence (Hugging Face's Word::merge_all).
   void MergeByRank(std::vector<int32_t>* symbols) const;
 
-  // id_flags_ bits: the AddedTokenFlag bits, kIsAdded, kIsMergeable.
+  // id_flags_ bits: the AddedTokenFlag bits, kIsAdded, kIsMergeable, kIsDuplicate.
   static constexpr uint8_t kIsAdded = 0x80;
   static constexpr uint8_t kIsMergeable = 0x40;  // Normal or UserDefined, not added, not empty
+  static constexpr uint8_t kIsDuplicate = 0x20;  // an earlier id has the same piece
   int32_t FindMergeable(std::string_view piece) const {
     const int32_t id = pieces_.Find(vocab_.pieces, piece);
     return id >= 0 && (id_flags_[id] & kIsMergeable) ? id : -1;

@@ -16,6 +16,8 @@ int RunCommand(int argc, char** argv);
 int EvalCommand(int argc, char** argv);
 int TokenizeCommand(int argc, char** argv);
 int DetokenizeCommand(int argc, char** argv);
+int PerplexityCommand(int argc, char** argv);
+int KldCommand(int argc, char** argv);
 
 // The model named by -m, or the built-in stories260K when -m is absent.
 Expected<std::unique_ptr<Model>> LoadModelArg(const Args& args);

@@ -14,13 +14,16 @@ commands:
   run         generate text:  tinylm run [-m MODEL.slm] [-p PROMPT | --ids 1,2,3] [-n N]
               [--temp T] [--top-k K] [--top-p P] [--seed S] [--print-ids] [--ctx N]
               [--ignore-eos] [--no-verify]
-  convert     make a .slm:    tinylm convert SRC -o OUT.slm [--type f32|f16|q8_0|q4_0]
-              [--tokenizer PATH] [--license NAME] [--quiet]
-              SRC: a llama2.c checkpoint (.bin) or a Hugging Face directory
+  convert     make a .slm:    tinylm convert SRC -o OUT.slm [--type f32|f16|q8_0|q4_0|auto]
+              [--pure] [--budget BYTES] [--tokenizer PATH] [--license NAME] [--quiet]
+              SRC: a llama2.c checkpoint (.bin), a Hugging Face directory or a GGUF file
   info        describe a .slm: tinylm info MODEL.slm
   eval        logits:         tinylm eval [-m MODEL.slm] --ids 1,2,3 -o LOGITS.bin
   tokenize    text on stdin -> JSON ids:   tinylm tokenize [-m MODEL.slm] [--no-bos]
   detokenize  JSON ids on stdin -> text:   tinylm detokenize [-m MODEL.slm]
+  perplexity  tinylm perplexity [-m MODEL.slm] (-f TEXT | --ids-file IDS) [--ctx N] [--json]
+  kld         tinylm kld --base BASE.slm -m TEST.slm (-f TEXT | --ids-file IDS) [--ctx N]
+              [--json]   (KL divergence, top-1 agreement, perplexity ratio)
 
 Without -m, the built-in model (stories260K) is used.
 )";
@@ -47,6 +50,8 @@ int main(int argc, char** argv) {
   if (!std::strcmp(command, "eval")) return EvalCommand(sub_argc, sub_argv);
   if (!std::strcmp(command, "tokenize")) return TokenizeCommand(sub_argc, sub_argv);
   if (!std::strcmp(command, "detokenize")) return DetokenizeCommand(sub_argc, sub_argv);
+  if (!std::strcmp(command, "perplexity")) return PerplexityCommand(sub_argc, sub_argv);
+  if (!std::strcmp(command, "kld")) return KldCommand(sub_argc, sub_argv);
   std::fprintf(stderr, "tinylm: error: unknown command '%s' (see tinylm --help)\n", command);
   return 2;
 }
