@@ -30,7 +30,7 @@ struct ConvertOptions {
   // --type auto: the most precise of f32, f16, q8_0, q4_0 whose file fits `budget` bytes.
   bool auto_type = false;
   uint64_t budget = kBrowserBudgetBytes;
-  std::string tokenizer_path;  // llama2.c tokenizer.bin (more kinds: tokenizer issue)
+  std::string tokenizer_path;  // tokenizer.json, tokenizer.model, tokenizer.bin or .gguf
   std::string license;         // recorded in the provenance when given
   std::function<void(int done, int total)> progress;
 };

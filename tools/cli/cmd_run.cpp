@@ -21,8 +21,8 @@ std::string IdsToJson(const std::vector<int32_t>& ids) {
   return s + "]";
 }
 
-// The prompt as ids: --ids verbatim (no BOS added), or -p text through the tokenizer with
-// BOS; no prompt at all means BOS alone (a story from scratch).
+// The prompt as ids: --ids verbatim (no BOS added), or -p text through the tokenizer (with
+// BOS when the tokenizer adds one); no prompt at all means BOS alone (a story from scratch).
 Expected<std::vector<int32_t>> PromptIds(const Args& args, const Model& model) {
   if (args.Get("--ids") && args.Get("-p"))
     return Status::Error("give either -p or --ids, not both");
@@ -31,7 +31,11 @@ Expected<std::vector<int32_t>> PromptIds(const Args& args, const Model& model) {
   if (!tokenizer) {
     return Status::Error("this model has no tokenizer: give the prompt as token ids with --ids");
   }
-  return tokenizer->Encode(args.GetOr("-p", ""), /*add_bos=*/true);
+  // The tokenizer decides about BOS (llama: yes; GPT-2 / GPT-NeoX: no). An empty prompt
+  // still needs one token to start from: the model's BOS when it has one.
+  TL_ASSIGN_OR_RETURN(std::vector<int32_t> ids, tokenizer->Encode(args.GetOr("-p", "")));
+  if (ids.empty() && tokenizer->bos_id() >= 0) ids.push_back(tokenizer->bos_id());
+  return ids;
 }
 
 }  // namespace

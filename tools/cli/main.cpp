@@ -19,8 +19,10 @@ commands:
               SRC: a llama2.c checkpoint (.bin), a Hugging Face directory or a GGUF file
   info        describe a .slm: tinylm info MODEL.slm
   eval        logits:         tinylm eval [-m MODEL.slm] --ids 1,2,3 -o LOGITS.bin
-  tokenize    text on stdin -> JSON ids:   tinylm tokenize [-m MODEL.slm] [--no-bos]
-  detokenize  JSON ids on stdin -> text:   tinylm detokenize [-m MODEL.slm]
+  tokenize    text on stdin -> JSON ids:   tinylm tokenize [-m MODEL.slm | --tokenizer PATH]
+              [--no-bos] [--special] [--jsonl]
+  detokenize  JSON ids on stdin -> text:   tinylm detokenize [-m MODEL.slm | --tokenizer PATH]
+              [--jsonl]
   perplexity  tinylm perplexity [-m MODEL.slm] (-f TEXT | --ids-file IDS) [--ctx N] [--json]
   kld         tinylm kld --base BASE.slm -m TEST.slm (-f TEXT | --ids-file IDS) [--ctx N]
               [--json]   (KL divergence, top-1 agreement, perplexity ratio)
