@@ -3,6 +3,7 @@
 // reference vectors of ../shared/fixtures/tokenizers (cases.jsonl, decode.jsonl).
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstring>
 #include <sstream>
 #include <string>
@@ -173,21 +174,24 @@ TEST(TokenizerCli, ReportsErrorsClearly) {
 
 // A tiny llama2.c checkpoint (all-zero weights) with `vocab` logits, for converting a model
 // that carries a tokenizer from each source form.
-std::string WriteTinyCheckpoint(int vocab) {
+std::string WriteTinyCheckpoint(int vocab, const std::string& name) {
   const int32_t header[7] = {8, 8,     1, 2,
                              2, vocab, 4};  // dim, hidden, layers, heads, kv, vocab, seq
   const size_t floats = size_t(vocab) * 8 + 8 + 4 * 64 + 8 + 3 * 64 + 8 + 4 * 4;
   std::string bytes(sizeof header + floats * 4, '\0');
   std::memcpy(bytes.data(), header, sizeof header);
-  const std::string path = testing::TempPath("tiny_" + std::to_string(vocab) + ".bin");
+  const std::string path = testing::TempPath("tiny_" + name + ".bin");
   testing::WriteText(path, bytes);
   return path;
 }
 
 void ConvertAndTokenize(const std::string& tokenizer_file, int vocab, const std::string& text,
                         const std::string& expected_ids) {
-  const std::string checkpoint = WriteTinyCheckpoint(vocab);
-  const std::string slm = testing::TempPath("tok_" + std::to_string(vocab) + ".slm");
+  // Files named after the tokenizer: ctest runs these tests in parallel.
+  std::string name = tokenizer_file;
+  for (char& ch : name) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  const std::string checkpoint = WriteTinyCheckpoint(vocab, name);
+  const std::string slm = testing::TempPath("tok_" + name + ".slm");
   testing::CliResult conv =
       RunCli({"convert", checkpoint, "--tokenizer", Fixture(tokenizer_file), "--quiet", "-o", slm});
   ASSERT_EQ(conv.status, 0) << tokenizer_file << ": " << conv.err;
