@@ -126,17 +126,6 @@ float DotRow(const WeightMatrix& w, int64_t r, const float* x) {
   return acc.Sum();
 }
 
-void MatMul(const WeightMatrix& w, const float* bias, const float* x, float* y, int n_tokens) {
-  for (int t = 0; t < n_tokens; ++t) {
-    const float* xt = x + static_cast<size_t>(t) * w.cols;
-    float* yt = y + static_cast<size_t>(t) * w.rows;
-    for (int64_t r = 0; r < w.rows; ++r) {
-      const float v = DotRow(w, r, xt);
-      yt[r] = bias ? v + bias[r] : v;
-    }
-  }
-}
-
 void RmsNorm(const float* x, const float* w, float eps, int64_t n, float* out) {
   const float mean_square = Dot(x, x, n) / static_cast<float>(n);
   const float scale = 1.0f / std::sqrt(mean_square + eps);

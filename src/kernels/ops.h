@@ -34,6 +34,7 @@ void DequantizeRow(const WeightMatrix& w, int64_t r, float* out);
 float DotRow(const WeightMatrix& w, int64_t r, const float* x);
 
 // y[t, :] = W x[t, :] (+ bias) for t < n_tokens. x is [n_tokens, cols], y [n_tokens, rows].
+// The arithmetic is defined in kernels/matmul.h (defined there, with the fastest kernels).
 void MatMul(const WeightMatrix& w, const float* bias, const float* x, float* y, int n_tokens);
 
 // RMSNorm (Llama): out = w * (x * (1 / sqrt(mean(x^2) + eps))).

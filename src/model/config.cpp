@@ -63,7 +63,12 @@ Status ModelConfig::Validate() const {
     return Errorf("model.n_kv_heads %d must divide model.n_heads %d", n_kv_heads, n_heads);
   }
   if (!in_range(head_dim, 1, kMaxDim)) return Errorf("model.head_dim %d is out of range", head_dim);
-  if (!in_range(ffn_dim, 1, 1 << 20)) return Errorf("model.ffn_dim %d is out of range", ffn_dim);
+  // kMaxDim bounds every matrix's width (kernels/matmul.h: kMaxMatMulCols).
+  if (!in_range(ffn_dim, 1, kMaxDim)) return Errorf("model.ffn_dim %d is out of range", ffn_dim);
+  if (int64_t{n_heads} * head_dim > kMaxDim) {
+    return Errorf("model.n_heads * model.head_dim = %lld is out of range",
+                  static_cast<long long>(int64_t{n_heads} * head_dim));
+  }
   if (!in_range(vocab_size, 1, kMaxVocab)) {
     return Errorf("model.vocab_size %d is out of range", vocab_size);
   }

@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "core/fp16.h"
 #include "kernels/math.h"
+#include "kernels/matmul.h"
 
 namespace tinylm {
 
@@ -43,12 +45,13 @@ void AttendOne(const ModelConfig& c, KvCache* cache, int layer, int pos, const f
   const int first = window > 0 && pos - window + 1 > 0 ? pos - window + 1 : 0;
   const int group = c.n_heads / c.n_kv_heads;  // query heads per kv head
   const float sqrt_head_dim = std::sqrt(static_cast<float>(c.head_dim));
+  const KernelSet& kernels = ActiveKernels();
   for (int h = 0; h < c.n_heads; ++h) {
     const float* qh = q + static_cast<size_t>(h) * c.head_dim;
     const size_t kv_offset = static_cast<size_t>(h / group) * c.head_dim;
     const int n = pos - first + 1;
     for (int j = 0; j < n; ++j) {
-      const float s = Dot(qh, cache->key(layer, first + j) + kv_offset, c.head_dim);
+      const float s = kernels.dot(qh, cache->key(layer, first + j) + kv_offset, c.head_dim);
       // Default scaling divides by sqrt(head_dim) (as the references do); a stored scale
       // multiplies (GPT-Neo: 1, i.e. unscaled).
       scores[j] = c.attn_scale == 0.0f ? s / sqrt_head_dim : s * c.attn_scale;
@@ -161,6 +164,11 @@ void Forward(const Model& model, KvCache* cache, ForwardScratch* s, const int32_
     Norm(c, s->x.data() + t * dim, w.out_norm, w.out_norm_bias, s->xn.data() + (t - first) * dim);
   }
   MatMul(w.output, nullptr, s->xn.data(), logits, rows);
+  // One NaN bit pattern on every target (wasm leaves a NaN's sign and payload open).
+  const size_t n_logits = static_cast<size_t>(rows) * c.vocab_size;
+  for (size_t i = 0; i < n_logits; ++i) {
+    if (logits[i] != logits[i]) logits[i] = BitsToFloat(0x7fc00000u);
+  }
 }
 
 }  // namespace tinylm

@@ -18,6 +18,7 @@ int TokenizeCommand(int argc, char** argv);
 int DetokenizeCommand(int argc, char** argv);
 int PerplexityCommand(int argc, char** argv);
 int KldCommand(int argc, char** argv);
+int BenchCommand(int argc, char** argv);
 
 // The model named by -m, or the built-in stories260K when -m is absent.
 Expected<std::unique_ptr<Model>> LoadModelArg(const Args& args);

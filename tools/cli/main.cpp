@@ -26,6 +26,8 @@ commands:
   perplexity  tinylm perplexity [-m MODEL.slm] (-f TEXT | --ids-file IDS) [--ctx N] [--json]
   kld         tinylm kld --base BASE.slm -m TEST.slm (-f TEXT | --ids-file IDS) [--ctx N]
               [--json]   (KL divergence, top-1 agreement, perplexity ratio)
+  bench       speed:          tinylm bench [-m MODEL.slm] [-p 64] [-n 128] [-t 1] [--reps 3]
+              [--json] [--no-verify]   (load ms, prompt/decode tokens/s, GB/s, peak memory)
 
 Without -m, the built-in model (stories260K) is used.
 )";
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(command, "detokenize")) return DetokenizeCommand(sub_argc, sub_argv);
   if (!std::strcmp(command, "perplexity")) return PerplexityCommand(sub_argc, sub_argv);
   if (!std::strcmp(command, "kld")) return KldCommand(sub_argc, sub_argv);
+  if (!std::strcmp(command, "bench")) return BenchCommand(sub_argc, sub_argv);
   std::fprintf(stderr, "tinylm: error: unknown command '%s' (see tinylm --help)\n", command);
   return 2;
 }

@@ -1,0 +1,167 @@
+#include "kernels/matmul.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/fp16.h"
+
+namespace tinylm {
+
+namespace {
+
+constexpr uint16_t kF16QuietNaN = 0x7e00;
+
+// Round half to even for |v| < 2^23 (exact: every step is an exact float operation).
+inline int RoundHalfEven(float v) {
+  const int t = static_cast<int>(v);  // toward zero
+  const float frac = v - static_cast<float>(t);
+  if (frac > 0.5f || (frac == 0.5f && (t & 1))) return t + 1;
+  if (frac < -0.5f || (frac == -0.5f && (t & 1))) return t - 1;
+  return t;
+}
+
+// Values of block b of a quantized row as integers (q8_0 bytes, q4_0 nibbles minus 8).
+inline void BlockInts(TensorType type, const uint8_t* row, int64_t b, int8_t* out) {
+  if (type == TensorType::Q8_0) {
+    std::memcpy(out, row + b * sizeof(BlockQ8_0) + 2, 32);
+  } else {
+    const uint8_t* qs = row + b * sizeof(BlockQ4_0) + 2;
+    for (int j = 0; j < 16; ++j) {
+      out[j] = static_cast<int8_t>((qs[j] & 0x0f) - 8);
+      out[j + 16] = static_cast<int8_t>((qs[j] >> 4) - 8);
+    }
+  }
+}
+
+inline uint16_t BlockScale(TensorType type, const uint8_t* row, int64_t b) {
+  const size_t block_bytes = type == TensorType::Q8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  uint16_t d;
+  std::memcpy(&d, row + b * block_bytes, 2);
+  return d;
+}
+
+void ScalarFloatRows(const WeightMatrix& w, const float* x, float* y, int n_tokens, int64_t r0,
+                     int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r) {
+    for (int t = 0; t < n_tokens; ++t) {
+      y[static_cast<size_t>(t) * w.rows + r] = DotRow(w, r, x + static_cast<size_t>(t) * w.cols);
+    }
+  }
+}
+
+void ScalarQuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y,
+                     int n_tokens, int64_t r0, int64_t r1) {
+  const int64_t nb = w.cols / 32;
+  const size_t row_bytes = w.row_bytes();
+  int8_t qw[32];
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      const BlockQ8_0* xt = xq + static_cast<size_t>(t) * nb;
+      const float* dxt = dx + static_cast<size_t>(t) * nb;
+      float acc = 0.0f;
+      for (int64_t b = 0; b < nb; ++b) {
+        BlockInts(w.type, row, b, qw);
+        int32_t isum = 0;
+        for (int i = 0; i < 32; ++i) isum += qw[i] * xt[b].qs[i];
+        acc = acc + static_cast<float>(isum) * (F16ToF32(BlockScale(w.type, row, b)) * dxt[b]);
+      }
+      y[static_cast<size_t>(t) * w.rows + r] = acc;
+    }
+  }
+}
+
+const KernelSet kScalar = {"scalar", ScalarFloatRows, ScalarQuantRows, Dot};
+
+const KernelSet& ChooseKernels() {
+  const char* forced = std::getenv("TINYLM_KERNELS");
+  if (forced != nullptr && std::strcmp(forced, "scalar") == 0) return kScalar;
+  if (const KernelSet* k = WasmSimd128Kernels()) return *k;
+  if (const KernelSet* k = X86Avx2Kernels()) return *k;
+  return kScalar;
+}
+
+// Quantized activations of up to kScratchBlocks blocks (tokens are processed in chunks that
+// fit). Static storage: nothing is allocated per call, so a matmul cannot fail.
+constexpr int64_t kScratchBlocks = 8192;
+thread_local BlockQ8_0 g_xq[kScratchBlocks];
+thread_local float g_dx[kScratchBlocks];
+
+}  // namespace
+
+void QuantizeActivations(const float* x, int64_t n, BlockQ8_0* out, float* dx) {
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const float* xb = x + 32 * b;
+    float amax = 0.0f;
+    bool finite = true;
+    for (int i = 0; i < 32; ++i) {
+      const float a = std::fabs(xb[i]);
+      if (!(a <= 3.40282347e+38f)) finite = false;
+      amax = a > amax ? a : amax;
+    }
+    BlockQ8_0& block = out[b];
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    if (!finite) {
+      block.d = kF16QuietNaN;
+      std::memset(block.qs, 0, 32);
+    } else if (!(id <= 3.40282347e+38f)) {
+      block.d = 0;
+      std::memset(block.qs, 0, 32);
+    } else {
+      block.d = F32ToF16(amax / 127.0f);
+      for (int i = 0; i < 32; ++i) {
+        int q = RoundHalfEven(xb[i] * id);
+        q = q > 127 ? 127 : (q < -127 ? -127 : q);
+        block.qs[i] = static_cast<int8_t>(q);
+      }
+    }
+    dx[b] = F16ToF32(block.d);
+  }
+}
+
+const KernelSet& ScalarKernels() {
+  return kScalar;
+}
+
+const KernelSet& ActiveKernels() {
+  static const KernelSet& active = ChooseKernels();
+  return active;
+}
+
+std::vector<const KernelSet*> AvailableKernels() {
+  std::vector<const KernelSet*> sets = {&kScalar};
+  if (const KernelSet* k = X86Avx2Kernels()) sets.push_back(k);
+  if (const KernelSet* k = WasmSimd128Kernels()) sets.push_back(k);
+  return sets;
+}
+
+void MatMulWith(const KernelSet& kernels, const WeightMatrix& w, const float* bias, const float* x,
+                float* y, int n_tokens) {
+  if (w.type == TensorType::F32 || w.type == TensorType::F16) {
+    kernels.float_rows(w, x, y, n_tokens, 0, w.rows);
+  } else {
+    const int64_t nb = w.cols / 32;
+    const int chunk = static_cast<int>(kScratchBlocks / nb);
+    for (int t0 = 0; t0 < n_tokens; t0 += chunk) {
+      const int nt = n_tokens - t0 < chunk ? n_tokens - t0 : chunk;
+      for (int t = 0; t < nt; ++t) {
+        QuantizeActivations(x + static_cast<size_t>(t0 + t) * w.cols, w.cols, g_xq + t * nb,
+                            g_dx + t * nb);
+      }
+      kernels.quant_rows(w, g_xq, g_dx, y + static_cast<size_t>(t0) * w.rows, nt, 0, w.rows);
+    }
+  }
+  if (bias != nullptr) {
+    for (int t = 0; t < n_tokens; ++t) {
+      float* yt = y + static_cast<size_t>(t) * w.rows;
+      for (int64_t r = 0; r < w.rows; ++r) yt[r] = yt[r] + bias[r];
+    }
+  }
+}
+
+void MatMul(const WeightMatrix& w, const float* bias, const float* x, float* y, int n_tokens) {
+  MatMulWith(ActiveKernels(), w, bias, x, y, n_tokens);
+}
+
+}  // namespace tinylm

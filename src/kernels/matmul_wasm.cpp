@@ -1,0 +1,246 @@
+// WebAssembly SIMD128 kernels (the build has -msimd128; no relaxed SIMD). Each computes the
+// canonical values of kernels/matmul.h and ops.h bit for bit:
+//   * float rows: the eight lanes of Dot are two f32x4 accumulators (lanes 0-3 and 4-7),
+//     multiply then add (wasm has no fused multiply-add outside relaxed SIMD); the tail and
+//     the fixed tree are the scalar code's. F16 weights are widened with integer operations
+//     (exact, subnormals and NaN included) to the same floats as F16ToF32.
+//   * quantized rows: exact integer block dots (i16 products, pairwise i32 sums), then the
+//     per-row float chain in block order, four rows in one f32x4.
+#include "kernels/matmul.h"
+
+#if defined(__wasm_simd128__)
+
+#include <wasm_simd128.h>
+
+#include <cstring>
+
+#include "core/fp16.h"
+
+namespace tinylm {
+
+namespace {
+
+inline float SumLanes(const float* l) {
+  return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+// Four halves (u32 lanes holding the 16-bit patterns) -> their exact f32 values.
+inline v128_t HalfToFloat4(v128_t h) {
+  const v128_t sign = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16);
+  const v128_t magnitude = wasm_v128_and(h, wasm_i32x4_splat(0x7fff));
+  // Finite values: shift into an f32 and scale by 2^112 (exact: a power of two; subnormal
+  // halves become f32 subnormals first, which wasm keeps).
+  const v128_t shifted = wasm_i32x4_shl(magnitude, 13);
+  const v128_t finite = wasm_f32x4_mul(shifted, wasm_f32x4_splat(5.192296858534828e+33f));
+  // Inf / NaN (exponent 31): exponent 255, payload kept, NaN made quiet (as F16ToF32).
+  const v128_t mantissa = wasm_v128_and(h, wasm_i32x4_splat(0x3ff));
+  const v128_t is_nan = wasm_i32x4_ne(mantissa, wasm_i32x4_splat(0));
+  const v128_t special =
+      wasm_v128_or(wasm_v128_or(wasm_i32x4_splat(0x7f800000), wasm_i32x4_shl(mantissa, 13)),
+                   wasm_v128_and(is_nan, wasm_i32x4_splat(0x400000)));
+  const v128_t is_special = wasm_i32x4_ge(magnitude, wasm_i32x4_splat(0x7c00));
+  return wasm_v128_or(sign, wasm_v128_bitselect(special, finite, is_special));
+}
+
+inline void LoadRow8(TensorType type, const uint8_t* row, int64_t i, v128_t* lo, v128_t* hi) {
+  if (type == TensorType::F32) {
+    *lo = wasm_v128_load(row + 4 * i);
+    *hi = wasm_v128_load(row + 4 * i + 16);
+  } else {
+    const v128_t h = wasm_v128_load(row + 2 * i);
+    *lo = HalfToFloat4(wasm_u32x4_extend_low_u16x8(h));
+    *hi = HalfToFloat4(wasm_u32x4_extend_high_u16x8(h));
+  }
+}
+
+inline float RowValue(TensorType type, const uint8_t* row, int64_t i) {
+  if (type == TensorType::F32) {
+    float v;
+    std::memcpy(&v, row + 4 * i, 4);
+    return v;
+  }
+  uint16_t h;
+  std::memcpy(&h, row + 2 * i, 2);
+  return F16ToF32(h);
+}
+
+template <int R>
+void DotRows(TensorType type, const uint8_t* const* rows, const float* x, int64_t n, float* out) {
+  v128_t lo[R], hi[R];
+  for (int k = 0; k < R; ++k) lo[k] = hi[k] = wasm_f32x4_splat(0.0f);
+  const int64_t n8 = n - n % 8;
+  for (int64_t i = 0; i < n8; i += 8) {
+    const v128_t x_lo = wasm_v128_load(x + i);
+    const v128_t x_hi = wasm_v128_load(x + i + 4);
+    for (int k = 0; k < R; ++k) {
+      v128_t w_lo, w_hi;
+      LoadRow8(type, rows[k], i, &w_lo, &w_hi);
+      lo[k] = wasm_f32x4_add(lo[k], wasm_f32x4_mul(w_lo, x_lo));
+      hi[k] = wasm_f32x4_add(hi[k], wasm_f32x4_mul(w_hi, x_hi));
+    }
+  }
+  for (int k = 0; k < R; ++k) {
+    float lanes[8];
+    wasm_v128_store(lanes, lo[k]);
+    wasm_v128_store(lanes + 4, hi[k]);
+    for (int64_t j = 0; n8 + j < n; ++j) lanes[j] += RowValue(type, rows[k], n8 + j) * x[n8 + j];
+    out[k] = SumLanes(lanes);
+  }
+}
+
+void FloatRows(const WeightMatrix& w, const float* x, float* y, int n_tokens, int64_t r0,
+               int64_t r1) {
+  const size_t row_bytes = w.row_bytes();
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const uint8_t* rows[4];
+    for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      DotRows<4>(w.type, rows, x + static_cast<size_t>(t) * w.cols, w.cols,
+                 y + static_cast<size_t>(t) * w.rows + r);
+    }
+  }
+  for (; r < r1; ++r) {
+    const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      DotRows<1>(w.type, &row, x + static_cast<size_t>(t) * w.cols, w.cols,
+                 y + static_cast<size_t>(t) * w.rows + r);
+    }
+  }
+}
+
+float DotSimd128(const float* a, const float* b, int64_t n) {
+  const uint8_t* row = reinterpret_cast<const uint8_t*>(a);
+  float out;
+  DotRows<1>(TensorType::F32, &row, b, n, &out);
+  return out;
+}
+
+// Block b's 32 integer weights as two i8x16 (elements 0..15, 16..31).
+template <TensorType kType>
+inline void LoadBlockInts(const uint8_t* row, int64_t b, v128_t* lo, v128_t* hi) {
+  if constexpr (kType == TensorType::Q8_0) {
+    const uint8_t* qs = row + b * sizeof(BlockQ8_0) + 2;
+    *lo = wasm_v128_load(qs);
+    *hi = wasm_v128_load(qs + 16);
+  } else {
+    const v128_t qs = wasm_v128_load(row + b * sizeof(BlockQ4_0) + 2);
+    const v128_t mask = wasm_i8x16_splat(0x0f);
+    const v128_t eight = wasm_i8x16_splat(8);
+    *lo = wasm_i8x16_sub(wasm_v128_and(qs, mask), eight);
+    *hi = wasm_i8x16_sub(wasm_u8x16_shr(qs, 4), eight);
+  }
+}
+
+template <TensorType kType>
+inline uint16_t BlockScaleBits(const uint8_t* row, int64_t b) {
+  constexpr size_t kBlockBytes = kType == TensorType::Q8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  uint16_t d;
+  std::memcpy(&d, row + b * kBlockBytes, 2);
+  return d;
+}
+
+// Four i32 partial sums of w_i * x_i over 32 elements (exact: products fit in i16).
+inline v128_t BlockProducts(v128_t w_lo, v128_t w_hi, v128_t x_lo, v128_t x_hi) {
+  const v128_t a = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_low_i8x16(w_lo, x_lo));
+  const v128_t b = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_high_i8x16(w_lo, x_lo));
+  const v128_t c = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_low_i8x16(w_hi, x_hi));
+  const v128_t d = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_high_i8x16(w_hi, x_hi));
+  return wasm_i32x4_add(wasm_i32x4_add(a, b), wasm_i32x4_add(c, d));
+}
+
+template <TensorType kType>
+void QuantDot4(const uint8_t* const* rows, const BlockQ8_0* xq, const float* dx, int64_t nb,
+               float* y4) {
+  v128_t acc = wasm_f32x4_splat(0.0f);
+  for (int64_t b = 0; b < nb; ++b) {
+    const v128_t x_lo = wasm_v128_load(xq[b].qs);
+    const v128_t x_hi = wasm_v128_load(xq[b].qs + 16);
+    v128_t p[4];
+    for (int k = 0; k < 4; ++k) {
+      v128_t w_lo, w_hi;
+      LoadBlockInts<kType>(rows[k], b, &w_lo, &w_hi);
+      p[k] = BlockProducts(w_lo, w_hi, x_lo, x_hi);
+    }
+    // Transpose-add: lane k = the sum of p[k]'s four lanes.
+    const v128_t p01 = wasm_i32x4_add(wasm_i32x4_shuffle(p[0], p[1], 0, 4, 1, 5),
+                                      wasm_i32x4_shuffle(p[0], p[1], 2, 6, 3, 7));
+    const v128_t p23 = wasm_i32x4_add(wasm_i32x4_shuffle(p[2], p[3], 0, 4, 1, 5),
+                                      wasm_i32x4_shuffle(p[2], p[3], 2, 6, 3, 7));
+    const v128_t isum = wasm_i32x4_add(wasm_i32x4_shuffle(p01, p23, 0, 1, 4, 5),
+                                       wasm_i32x4_shuffle(p01, p23, 2, 3, 6, 7));
+    const v128_t dw = HalfToFloat4(
+        wasm_i32x4_make(BlockScaleBits<kType>(rows[0], b), BlockScaleBits<kType>(rows[1], b),
+                        BlockScaleBits<kType>(rows[2], b), BlockScaleBits<kType>(rows[3], b)));
+    const v128_t scale = wasm_f32x4_mul(dw, wasm_f32x4_splat(dx[b]));
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), scale));
+  }
+  wasm_v128_store(y4, acc);
+}
+
+template <TensorType kType>
+float QuantDot1(const uint8_t* row, const BlockQ8_0* xq, const float* dx, int64_t nb) {
+  float acc = 0.0f;
+  for (int64_t b = 0; b < nb; ++b) {
+    v128_t w_lo, w_hi;
+    LoadBlockInts<kType>(row, b, &w_lo, &w_hi);
+    const v128_t p =
+        BlockProducts(w_lo, w_hi, wasm_v128_load(xq[b].qs), wasm_v128_load(xq[b].qs + 16));
+    const int32_t isum = wasm_i32x4_extract_lane(p, 0) + wasm_i32x4_extract_lane(p, 1) +
+                         wasm_i32x4_extract_lane(p, 2) + wasm_i32x4_extract_lane(p, 3);
+    acc = acc + static_cast<float>(isum) * (F16ToF32(BlockScaleBits<kType>(row, b)) * dx[b]);
+  }
+  return acc;
+}
+
+template <TensorType kType>
+void QuantRowsTyped(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y,
+                    int n_tokens, int64_t r0, int64_t r1) {
+  const int64_t nb = w.cols / 32;
+  const size_t row_bytes = w.row_bytes();
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const uint8_t* rows[4];
+    for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      QuantDot4<kType>(rows, xq + static_cast<size_t>(t) * nb, dx + static_cast<size_t>(t) * nb, nb,
+                       y + static_cast<size_t>(t) * w.rows + r);
+    }
+  }
+  for (; r < r1; ++r) {
+    const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      y[static_cast<size_t>(t) * w.rows + r] = QuantDot1<kType>(
+          row, xq + static_cast<size_t>(t) * nb, dx + static_cast<size_t>(t) * nb, nb);
+    }
+  }
+}
+
+void QuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y, int n_tokens,
+               int64_t r0, int64_t r1) {
+  if (w.type == TensorType::Q8_0) {
+    QuantRowsTyped<TensorType::Q8_0>(w, xq, dx, y, n_tokens, r0, r1);
+  } else {
+    QuantRowsTyped<TensorType::Q4_0>(w, xq, dx, y, n_tokens, r0, r1);
+  }
+}
+
+const KernelSet kSimd128 = {"wasm-simd128", FloatRows, QuantRows, DotSimd128};
+
+}  // namespace
+
+const KernelSet* WasmSimd128Kernels() {
+  return &kSimd128;
+}
+
+}  // namespace tinylm
+
+#else
+
+namespace tinylm {
+const KernelSet* WasmSimd128Kernels() {
+  return nullptr;
+}
+}  // namespace tinylm
+
+#endif

@@ -1,0 +1,247 @@
+// x86-64 AVX2 (+F16C) kernels, chosen at run time when the CPU has them. Each computes the
+// canonical values of kernels/matmul.h and ops.h bit for bit:
+//   * float rows: the eight lanes of Dot are one __m256 accumulator (lane j = element i with
+//     i % 8 == j), products and sums rounded separately (mul, then add: no FMA); the tail and
+//     the final fixed tree are the scalar code's.
+//   * quantized rows: the block's integer dot is exact whatever the order (|w| <= 128,
+//     |x| <= 127: maddubs's i16 pair sums cannot saturate); the float chain over blocks runs
+//     in one __m128 lane per row, in block order, as the scalar chain does.
+// Four rows are processed together so that x is loaded once per four rows and the four float
+// chains are independent.
+#include "kernels/matmul.h"
+
+#if defined(__x86_64__)
+
+#include <cpuid.h>
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "core/fp16.h"
+
+namespace tinylm {
+
+namespace {
+
+#define TL_AVX2 __attribute__((target("avx2,f16c")))
+
+// The canonical combination of eight lanes (ops.h), from a stored accumulator.
+inline float SumLanes(const float* l) {
+  return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+template <TensorType kType>
+TL_AVX2 inline __m256 LoadRow8(const uint8_t* row, int64_t i) {
+  if constexpr (kType == TensorType::F32) {
+    return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + i);
+  }
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * i)));
+}
+
+inline float RowValue(TensorType type, const uint8_t* row, int64_t i) {
+  if (type == TensorType::F32) {
+    float v;
+    std::memcpy(&v, row + 4 * i, 4);
+    return v;
+  }
+  uint16_t h;
+  std::memcpy(&h, row + 2 * i, 2);
+  return F16ToF32(h);
+}
+
+// Dot of R rows (R = 1..4) with one x, canonical order.
+template <TensorType kType, int R>
+TL_AVX2 void DotRows(const uint8_t* const* rows, const float* x, int64_t n, float* out) {
+  __m256 acc[R];
+  for (int k = 0; k < R; ++k) acc[k] = _mm256_setzero_ps();
+  const int64_t n8 = n - n % 8;
+  for (int64_t i = 0; i < n8; i += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + i);
+    for (int k = 0; k < R; ++k) {
+      acc[k] = _mm256_add_ps(acc[k], _mm256_mul_ps(LoadRow8<kType>(rows[k], i), xv));
+    }
+  }
+  for (int k = 0; k < R; ++k) {
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, acc[k]);
+    for (int64_t j = 0; n8 + j < n; ++j) lanes[j] += RowValue(kType, rows[k], n8 + j) * x[n8 + j];
+    out[k] = SumLanes(lanes);
+  }
+}
+
+template <TensorType kType>
+TL_AVX2 void FloatRowsTyped(const WeightMatrix& w, const float* x, float* y, int n_tokens,
+                            int64_t r0, int64_t r1) {
+  const size_t row_bytes = w.row_bytes();
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const uint8_t* rows[4];
+    for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      DotRows<kType, 4>(rows, x + static_cast<size_t>(t) * w.cols, w.cols,
+                        y + static_cast<size_t>(t) * w.rows + r);
+    }
+  }
+  for (; r < r1; ++r) {
+    const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      DotRows<kType, 1>(&row, x + static_cast<size_t>(t) * w.cols, w.cols,
+                        y + static_cast<size_t>(t) * w.rows + r);
+    }
+  }
+}
+
+void FloatRows(const WeightMatrix& w, const float* x, float* y, int n_tokens, int64_t r0,
+               int64_t r1) {
+  if (w.type == TensorType::F32) {
+    FloatRowsTyped<TensorType::F32>(w, x, y, n_tokens, r0, r1);
+  } else {
+    FloatRowsTyped<TensorType::F16>(w, x, y, n_tokens, r0, r1);
+  }
+}
+
+TL_AVX2 float DotAvx2(const float* a, const float* b, int64_t n) {
+  const uint8_t* row = reinterpret_cast<const uint8_t*>(a);
+  float out;
+  DotRows<TensorType::F32, 1>(&row, b, n, &out);
+  return out;
+}
+
+// The 32 integer weights of block b: q8_0 bytes, or q4_0 nibbles minus 8 (low nibbles are
+// elements 0..15, high nibbles 16..31).
+template <TensorType kType>
+TL_AVX2 inline __m256i LoadBlockInts(const uint8_t* row, int64_t b) {
+  if constexpr (kType == TensorType::Q8_0) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + b * sizeof(BlockQ8_0) + 2));
+  } else {
+    const __m128i qs =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + b * sizeof(BlockQ4_0) + 2));
+    const __m128i mask = _mm_set1_epi8(0x0f);
+    const __m128i lo = _mm_and_si128(qs, mask);
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(qs, 4), mask);
+    return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
+  }
+}
+
+template <TensorType kType>
+inline uint16_t BlockScaleBits(const uint8_t* row, int64_t b) {
+  constexpr size_t kBlockBytes = kType == TensorType::Q8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  uint16_t d;
+  std::memcpy(&d, row + b * kBlockBytes, 2);
+  return d;
+}
+
+// Eight int32 partial sums of the products w_i * x_i (exact).
+TL_AVX2 inline __m256i BlockProducts(__m256i w, __m256i x) {
+  const __m256i abs_w = _mm256_sign_epi8(w, w);  // |w| as unsigned bytes (-128 -> 128)
+  const __m256i signed_x = _mm256_sign_epi8(x, w);
+  const __m256i pairs = _mm256_maddubs_epi16(abs_w, signed_x);
+  return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+}
+
+// Four rows against the quantized activations of one token: y4[k] = chain of row r + k.
+template <TensorType kType>
+TL_AVX2 void QuantDot4(const uint8_t* const* rows, const BlockQ8_0* xq, const float* dx, int64_t nb,
+                       float* y4) {
+  __m128 acc = _mm_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[b].qs));
+    const __m256i p0 = BlockProducts(LoadBlockInts<kType>(rows[0], b), xv);
+    const __m256i p1 = BlockProducts(LoadBlockInts<kType>(rows[1], b), xv);
+    const __m256i p2 = BlockProducts(LoadBlockInts<kType>(rows[2], b), xv);
+    const __m256i p3 = BlockProducts(LoadBlockInts<kType>(rows[3], b), xv);
+    const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+    const __m128i isum = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    const __m128 dw = _mm_cvtph_ps(
+        _mm_set_epi16(0, 0, 0, 0, static_cast<int16_t>(BlockScaleBits<kType>(rows[3], b)),
+                      static_cast<int16_t>(BlockScaleBits<kType>(rows[2], b)),
+                      static_cast<int16_t>(BlockScaleBits<kType>(rows[1], b)),
+                      static_cast<int16_t>(BlockScaleBits<kType>(rows[0], b))));
+    const __m128 scale = _mm_mul_ps(dw, _mm_set1_ps(dx[b]));
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(isum), scale));
+  }
+  _mm_storeu_ps(y4, acc);
+}
+
+// One row (the rows left over after groups of four), same chain.
+template <TensorType kType>
+TL_AVX2 float QuantDot1(const uint8_t* row, const BlockQ8_0* xq, const float* dx, int64_t nb) {
+  float acc = 0.0f;
+  for (int64_t b = 0; b < nb; ++b) {
+    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[b].qs));
+    const __m256i p = BlockProducts(LoadBlockInts<kType>(row, b), xv);
+    const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+    const __m128i s2 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+    const int32_t isum = _mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_shuffle_epi32(s2, 0xb1)));
+    acc = acc + static_cast<float>(isum) * (F16ToF32(BlockScaleBits<kType>(row, b)) * dx[b]);
+  }
+  return acc;
+}
+
+// Rows in groups of four, tokens inside: a group's weights stay in L1 while every token of
+// the batch streams past them (the prompt's matrix x matrix product).
+template <TensorType kType>
+TL_AVX2 void QuantRowsTyped(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y,
+                            int n_tokens, int64_t r0, int64_t r1) {
+  const int64_t nb = w.cols / 32;
+  const size_t row_bytes = w.row_bytes();
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const uint8_t* rows[4];
+    for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      QuantDot4<kType>(rows, xq + static_cast<size_t>(t) * nb, dx + static_cast<size_t>(t) * nb, nb,
+                       y + static_cast<size_t>(t) * w.rows + r);
+    }
+  }
+  for (; r < r1; ++r) {
+    const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      y[static_cast<size_t>(t) * w.rows + r] = QuantDot1<kType>(
+          row, xq + static_cast<size_t>(t) * nb, dx + static_cast<size_t>(t) * nb, nb);
+    }
+  }
+}
+
+void QuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y, int n_tokens,
+               int64_t r0, int64_t r1) {
+  if (w.type == TensorType::Q8_0) {
+    QuantRowsTyped<TensorType::Q8_0>(w, xq, dx, y, n_tokens, r0, r1);
+  } else {
+    QuantRowsTyped<TensorType::Q4_0>(w, xq, dx, y, n_tokens, r0, r1);
+  }
+}
+
+// AVX2 and F16C usable: CPUID says so and the OS saves the YMM state (XGETBV).
+bool CpuHasAvx2F16c() {
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  const bool osxsave = ecx & (1u << 27), f16c = ecx & (1u << 29), avx = ecx & (1u << 28);
+  if (!osxsave || !f16c || !avx) return false;
+  unsigned xcr0_lo, xcr0_hi;
+  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  if ((xcr0_lo & 6u) != 6u) return false;  // SSE and AVX state
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  return ebx & (1u << 5);
+}
+
+const KernelSet kAvx2 = {"x86-avx2", FloatRows, QuantRows, DotAvx2};
+
+}  // namespace
+
+const KernelSet* X86Avx2Kernels() {
+  static const bool supported = CpuHasAvx2F16c();
+  return supported ? &kAvx2 : nullptr;
+}
+
+}  // namespace tinylm
+
+#else
+
+namespace tinylm {
+const KernelSet* X86Avx2Kernels() {
+  return nullptr;
+}
+}  // namespace tinylm
+
+#endif

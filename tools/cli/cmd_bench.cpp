@@ -1,0 +1,160 @@
+// tinylm bench: load time, prompt and decode speed, peak memory of one model.
+//
+// Each repetition loads the model (mmap + checks + binding) and creates a session (load_ms),
+// evaluates the prompt as ONE forward call over -p positions (prompt_tokens_per_s), then
+// decodes -n tokens one forward step at a time, greedy, end-of-text ignored
+// (decode_tokens_per_s). The prompt ids are fixed (BOS, then ids spread over the vocabulary),
+// so every run does the same work.
+#include <cinttypes>
+#include <cstdio>
+#include <string>
+
+#include "commands.h"
+#include "core/json.h"
+#include "kernels/matmul.h"
+#include "platform/clock.h"
+#include "platform/memory.h"
+#include "runtime/sampler.h"
+#include "runtime/session.h"
+
+namespace tinylm::cli {
+namespace {
+
+// Bytes of weights one decode step reads: every matrix once, the vectors, and one row of the
+// token (and position) embedding. A tied classifier is the embedding read in full.
+uint64_t WeightBytesPerToken(const Model& model) {
+  const ModelConfig& c = model.config();
+  const ModelWeights& w = model.weights();
+  auto matrix = [](const WeightMatrix& m) -> uint64_t {
+    return m.empty() ? 0 : static_cast<uint64_t>(m.rows) * m.row_bytes();
+  };
+  auto vector = [&](const float* v, int64_t n) -> uint64_t { return v ? 4u * n : 0; };
+  uint64_t bytes = w.tok_embd.row_bytes();
+  if (!w.pos_embd.empty()) bytes += w.pos_embd.row_bytes();
+  for (const LayerWeights& l : w.layers) {
+    bytes += matrix(l.attn_q) + matrix(l.attn_k) + matrix(l.attn_v) + matrix(l.attn_out);
+    bytes += matrix(l.ffn_gate) + matrix(l.ffn_up) + matrix(l.ffn_down);
+    bytes += vector(l.attn_norm, c.dim) + vector(l.attn_norm_bias, c.dim);
+    bytes += vector(l.ffn_norm, c.dim) + vector(l.ffn_norm_bias, c.dim);
+    bytes += vector(l.attn_q_bias, l.attn_q.rows) + vector(l.attn_k_bias, l.attn_k.rows);
+    bytes += vector(l.attn_v_bias, l.attn_v.rows) + vector(l.attn_out_bias, l.attn_out.rows);
+    bytes += vector(l.ffn_up_bias, l.ffn_up.rows) + vector(l.ffn_down_bias, l.ffn_down.rows);
+  }
+  bytes += vector(w.out_norm, c.dim) + vector(w.out_norm_bias, c.dim) + matrix(w.output);
+  return bytes;
+}
+
+struct BenchResult {
+  double load_ms = 0;
+  double prompt_tokens_per_s = 0;
+  double decode_tokens_per_s = 0;
+  uint64_t peak_memory_bytes = 0;
+  size_t kv_cache_bytes = 0;
+};
+
+Expected<BenchResult> RunOnce(const Args& args, int prompt_tokens, int gen_tokens) {
+  BenchResult result;
+  const double t0 = NowSeconds();
+  TL_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, LoadModelArg(args));
+  SessionOptions session_options;
+  session_options.context_length = prompt_tokens + gen_tokens;
+  session_options.batch_size = prompt_tokens;
+  if (session_options.context_length > model->config().context_length) {
+    return Errorf("-p %d plus -n %d exceed the model's context length %d", prompt_tokens,
+                  gen_tokens, model->config().context_length);
+  }
+  TL_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Create(*model, session_options));
+  const double t1 = NowSeconds();
+  result.load_ms = (t1 - t0) * 1e3;
+  result.kv_cache_bytes = session->kv_cache_bytes();
+
+  const int vocab = model->config().vocab_size;
+  std::vector<int32_t> prompt(static_cast<size_t>(prompt_tokens));
+  const Tokenizer* tokenizer = model->tokenizer();
+  for (int i = 0; i < prompt_tokens; ++i) {
+    prompt[i] = static_cast<int32_t>((1 + static_cast<int64_t>(i) * 7919) % vocab);
+  }
+  if (tokenizer != nullptr && tokenizer->bos_id() >= 0) prompt[0] = tokenizer->bos_id();
+
+  std::vector<float> logits;
+  const double t2 = NowSeconds();
+  TL_RETURN_IF_ERROR(session->Eval(prompt, /*all_logits=*/false, &logits));
+  const double t3 = NowSeconds();
+  result.prompt_tokens_per_s = prompt_tokens / (t3 - t2);
+
+  for (int i = 0; i < gen_tokens; ++i) {
+    const int32_t next = Argmax(logits.data(), vocab);
+    TL_RETURN_IF_ERROR(session->Eval(&next, 1, /*all_logits=*/false, &logits));
+  }
+  const double t4 = NowSeconds();
+  result.decode_tokens_per_s = gen_tokens / (t4 - t3);
+  result.peak_memory_bytes = PeakMemoryBytes();
+  return result;
+}
+
+}  // namespace
+
+int BenchCommand(int argc, char** argv) {
+  auto args =
+      Args::Parse(argc, argv, {"-m", "-p", "-n", "-t", "--reps"}, {"--json", "--no-verify"});
+  if (!args.ok()) return Fail(args.status());
+  if (!args->positional().empty()) {
+    return Fail(Errorf("unexpected argument '%s'", args->positional()[0].c_str()));
+  }
+  auto prompt_tokens = args->IntOr("-p", 64, 1, 1 << 20);
+  auto gen_tokens = args->IntOr("-n", 128, 1, 1 << 20);
+  auto threads = args->IntOr("-t", 1, 1, 1024);
+  auto reps = args->IntOr("--reps", 3, 1, 10000);
+  for (const Status& s :
+       {prompt_tokens.status(), gen_tokens.status(), threads.status(), reps.status()}) {
+    if (!s.ok()) return Fail(s);
+  }
+  if (*threads != 1) {
+    return Fail(Status::Error("-t: this build runs one thread (the thread pool is not built yet)"));
+  }
+  const bool json = args->Has("--json");
+
+  // Figures that do not change between repetitions, from one load.
+  auto model = LoadModelArg(*args);
+  if (!model.ok()) return Fail(model.status());
+  const uint64_t weight_bytes = WeightBytesPerToken(**model);
+  const std::string model_name = args->GetOr("-m", "(built-in stories260K)");
+  const char* kernels = ActiveKernels().name;
+  model->reset();
+
+  if (!json) {
+    std::printf("model %s, kernels %s, %d thread, prompt %d, decode %d, %d repetitions\n",
+                model_name.c_str(), kernels, *threads, *prompt_tokens, *gen_tokens, *reps);
+    std::printf("%4s %10s %12s %12s %10s %12s\n", "rep", "load ms", "prompt t/s", "decode t/s",
+                "GB/s", "peak MiB");
+  }
+  for (int rep = 0; rep < *reps; ++rep) {
+    auto r = RunOnce(*args, *prompt_tokens, *gen_tokens);
+    if (!r.ok()) return Fail(r.status());
+    const double gb_per_s = static_cast<double>(weight_bytes) * r->decode_tokens_per_s / 1e9;
+    if (json) {
+      std::printf(
+          "{\"rep\": %d, \"model\": %s, \"kernels\": \"%s\", \"threads\": %d, "
+          "\"prompt_tokens\": %d, \"decode_tokens\": %d, \"load_ms\": %.3f, "
+          "\"prompt_tokens_per_s\": %.2f, \"decode_tokens_per_s\": %.2f, "
+          "\"peak_memory_bytes\": %" PRIu64
+          ", \"kv_cache_bytes\": %zu, "
+          "\"weight_bytes_per_token\": %" PRIu64 ", \"decode_gb_per_s\": %.3f}\n",
+          rep, json::Quote(model_name).c_str(), kernels, *threads, *prompt_tokens, *gen_tokens,
+          r->load_ms, r->prompt_tokens_per_s, r->decode_tokens_per_s, r->peak_memory_bytes,
+          r->kv_cache_bytes, weight_bytes, gb_per_s);
+    } else {
+      std::printf("%4d %10.2f %12.1f %12.1f %10.2f %12.1f\n", rep, r->load_ms,
+                  r->prompt_tokens_per_s, r->decode_tokens_per_s, gb_per_s,
+                  static_cast<double>(r->peak_memory_bytes) / (1024.0 * 1024.0));
+    }
+    std::fflush(stdout);
+  }
+  if (!json) {
+    std::printf("weights read per decoded token: %.2f MB\n",
+                static_cast<double>(weight_bytes) / 1e6);
+  }
+  return 0;
+}
+
+}  // namespace tinylm::cli
