@@ -253,5 +253,27 @@ TEST(Kernels, ManyTokensAtOnceEqualOneTokenAtATime) {
   }
 }
 
+TEST(Kernels, TwoThreadsGiveTheBitsOfOne) {
+  const int64_t rows = 515, cols = 256;
+  const int tokens = 3;
+  auto x = RandomVector(tokens * cols, 41);
+  for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::Q8_0, TensorType::Q4_0}) {
+    const Matrix m = MakeMatrix(type, RandomVector(rows * cols, 40), rows, cols);
+    std::vector<float> one(tokens * rows), two(tokens * rows);
+    ASSERT_TRUE(SetMatMulThreads(1).ok());
+    MatMul(m.view(), nullptr, x.data(), one.data(), tokens);
+    const Status s = SetMatMulThreads(2);
+#if defined(__wasm__)
+    EXPECT_FALSE(s.ok());
+    continue;
+#endif
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(MatMulThreads(), 2);
+    MatMul(m.view(), nullptr, x.data(), two.data(), tokens);
+    ASSERT_TRUE(SetMatMulThreads(1).ok());
+    EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * 4), 0) << TensorTypeName(type);
+  }
+}
+
 }  // namespace
 }  // namespace tinylm

@@ -3,8 +3,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "core/fp16.h"
+#include "platform/thread_pool.h"
 
 namespace tinylm {
 
@@ -88,6 +90,28 @@ constexpr int64_t kScratchBlocks = 8192;
 thread_local BlockQ8_0 g_xq[kScratchBlocks];
 thread_local float g_dx[kScratchBlocks];
 
+std::unique_ptr<ThreadPool> g_pool;  // null: one thread
+
+// Products smaller than this many weight values are not worth waking another thread for.
+constexpr int64_t kMinParallelWork = 1 << 14;
+
+// Runs rows [0, rows) of a product as `run(r0, r1)`, split over the pool's threads in
+// contiguous ranges of whole 4-row groups.
+template <typename Run>
+void SplitRows(int64_t rows, int64_t work, const Run& run) {
+  const int threads = g_pool ? g_pool->size() : 1;
+  if (threads == 1 || work < kMinParallelWork) {
+    run(0, rows);
+    return;
+  }
+  const int64_t groups = (rows + 3) / 4;
+  g_pool->Run([&](int i) {
+    const int64_t g0 = groups * i / threads, g1 = groups * (i + 1) / threads;
+    const int64_t r0 = 4 * g0, r1 = 4 * g1 < rows ? 4 * g1 : rows;
+    if (r0 < r1) run(r0, r1);
+  });
+}
+
 }  // namespace
 
 void QuantizeActivations(const float* x, int64_t n, BlockQ8_0* out, float* dx) {
@@ -139,7 +163,8 @@ std::vector<const KernelSet*> AvailableKernels() {
 void MatMulWith(const KernelSet& kernels, const WeightMatrix& w, const float* bias, const float* x,
                 float* y, int n_tokens) {
   if (w.type == TensorType::F32 || w.type == TensorType::F16) {
-    kernels.float_rows(w, x, y, n_tokens, 0, w.rows);
+    SplitRows(w.rows, w.rows * w.cols * n_tokens,
+              [&](int64_t r0, int64_t r1) { kernels.float_rows(w, x, y, n_tokens, r0, r1); });
   } else {
     const int64_t nb = w.cols / 32;
     const int chunk = static_cast<int>(kScratchBlocks / nb);
@@ -149,7 +174,11 @@ void MatMulWith(const KernelSet& kernels, const WeightMatrix& w, const float* bi
         QuantizeActivations(x + static_cast<size_t>(t0 + t) * w.cols, w.cols, g_xq + t * nb,
                             g_dx + t * nb);
       }
-      kernels.quant_rows(w, g_xq, g_dx, y + static_cast<size_t>(t0) * w.rows, nt, 0, w.rows);
+      const BlockQ8_0* xq = g_xq;  // the workers read this thread's buffers
+      const float* dx = g_dx;
+      float* yt = y + static_cast<size_t>(t0) * w.rows;
+      SplitRows(w.rows, w.rows * w.cols * nt,
+                [&](int64_t r0, int64_t r1) { kernels.quant_rows(w, xq, dx, yt, nt, r0, r1); });
     }
   }
   if (bias != nullptr) {
@@ -158,6 +187,21 @@ void MatMulWith(const KernelSet& kernels, const WeightMatrix& w, const float* bi
       for (int64_t r = 0; r < w.rows; ++r) yt[r] = yt[r] + bias[r];
     }
   }
+}
+
+Status SetMatMulThreads(int threads) {
+  if (threads == MatMulThreads()) return Status::Ok();
+  if (threads == 1) {
+    g_pool.reset();
+    return Status::Ok();
+  }
+  TL_ASSIGN_OR_RETURN(std::unique_ptr<ThreadPool> pool, ThreadPool::Create(threads));
+  g_pool = std::move(pool);
+  return Status::Ok();
+}
+
+int MatMulThreads() {
+  return g_pool ? g_pool->size() : 1;
 }
 
 void MatMul(const WeightMatrix& w, const float* bias, const float* x, float* y, int n_tokens) {

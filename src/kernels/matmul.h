@@ -12,14 +12,16 @@
 //      qw_i is the q8_0 byte, or the q4_0 nibble minus 8.
 //   3. y[t, r] = a float chain over the blocks in increasing order, starting at 0:
 //        acc = acc + float(isum_b) * (dw_b * dx_b)      (dw_b, dx_b: the f16 scales as f32)
-// The result differs from dequantize-then-f32 by the activations' 8-bit rounding (see
-// docs/quantization.md: it matches llama.cpp's quantized logits to ~1e-6 and is 2-4x faster).
+// The activations' 8-bit rounding is the only difference from dequantize-then-f32; it is what
+// llama.cpp computes (its Q8_0 logits are matched to ~1e-6, docs/quantization.md says why and
+// where not), and the integer block dot is several times faster than f32 multiply-adds.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
 #include "core/tensor_type.h"
 #include "kernels/ops.h"
 
@@ -60,6 +62,13 @@ std::vector<const KernelSet*> AvailableKernels();
 constexpr int64_t kMaxMatMulCols = 1 << 16;
 void MatMulWith(const KernelSet& kernels, const WeightMatrix& w, const float* bias, const float* x,
                 float* y, int n_tokens);
+
+// Splits every matrix product of this process over `threads` threads (rows divided into
+// contiguous ranges; each row is computed exactly as on one thread, so the bits do not
+// change). 1 = single-threaded (the default). Errors where the platform has no threads. Call it
+// before work starts, not while a product runs.
+Status SetMatMulThreads(int threads);
+int MatMulThreads();
 
 // Kernel sets of the SIMD builds (defined in matmul_x86.cpp / matmul_wasm.cpp); null when the
 // build has none.

@@ -109,9 +109,7 @@ int BenchCommand(int argc, char** argv) {
        {prompt_tokens.status(), gen_tokens.status(), threads.status(), reps.status()}) {
     if (!s.ok()) return Fail(s);
   }
-  if (*threads != 1) {
-    return Fail(Status::Error("-t: this build runs one thread (the thread pool is not built yet)"));
-  }
+  if (Status s = SetMatMulThreads(*threads); !s.ok()) return Fail(s);
   const bool json = args->Has("--json");
 
   // Figures that do not change between repetitions, from one load.
@@ -123,7 +121,7 @@ int BenchCommand(int argc, char** argv) {
   model->reset();
 
   if (!json) {
-    std::printf("model %s, kernels %s, %d thread, prompt %d, decode %d, %d repetitions\n",
+    std::printf("model %s, kernels %s, %d thread(s), prompt %d, decode %d, %d repetitions\n",
                 model_name.c_str(), kernels, *threads, *prompt_tokens, *gen_tokens, *reps);
     std::printf("%4s %10s %12s %12s %10s %12s\n", "rep", "load ms", "prompt t/s", "decode t/s",
                 "GB/s", "peak MiB");
