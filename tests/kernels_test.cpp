@@ -164,6 +164,31 @@ TEST(Kernels, DotOfEverySetMatchesTheReference) {
   }
 }
 
+TEST(Kernels, ActivationQuantizationOfEverySetMatchesTheReference) {
+  for (int variant = 0; variant < 4; ++variant) {
+    const int64_t n = 32 * 40;
+    std::vector<float> x = variant == 0   ? RandomVector(n, 50)
+                           : variant == 1 ? AdversarialVector(n, 51)
+                           : variant == 2 ? RandomVector(n, 52, 1e-36f)  // 127 / amax overflows
+                                          : RandomVector(n, 53, 1e30f);
+    if (variant == 0) {
+      for (int i = 0; i < 32; ++i) x[i] = 0.5f * static_cast<float>(i - 16);  // exact ties
+      x[0] = 127.0f;
+    }
+    std::vector<BlockQ8_0> expected(n / 32), got(n / 32);
+    std::vector<float> expected_dx(n / 32), got_dx(n / 32);
+    QuantizeActivations(x.data(), n, expected.data(), expected_dx.data());
+    for (const KernelSet* set : AvailableKernels()) {
+      set->quantize(x.data(), n, got.data(), got_dx.data());
+      for (int64_t b = 0; b < n / 32; ++b) {
+        EXPECT_EQ(std::memcmp(&got[b], &expected[b], sizeof(BlockQ8_0)), 0)
+            << set->name << " variant " << variant << " block " << b;
+        EXPECT_TRUE(SameBits(got_dx[b], expected_dx[b])) << set->name << " block " << b;
+      }
+    }
+  }
+}
+
 // QuantizeActivations against its definition (ggml's x86 quantize_row_q8_0: d = amax / 127
 // as f16, id = 127 / amax, round half to even), evaluated here in double where exact.
 TEST(Kernels, ActivationQuantizationFollowsGgmlX86) {

@@ -74,7 +74,7 @@ void ScalarQuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx
   }
 }
 
-const KernelSet kScalar = {"scalar", ScalarFloatRows, ScalarQuantRows, Dot};
+const KernelSet kScalar = {"scalar", ScalarFloatRows, ScalarQuantRows, Dot, QuantizeActivations};
 
 const KernelSet& ChooseKernels() {
   const char* forced = std::getenv("TINYLM_KERNELS");
@@ -171,8 +171,8 @@ void MatMulWith(const KernelSet& kernels, const WeightMatrix& w, const float* bi
     for (int t0 = 0; t0 < n_tokens; t0 += chunk) {
       const int nt = n_tokens - t0 < chunk ? n_tokens - t0 : chunk;
       for (int t = 0; t < nt; ++t) {
-        QuantizeActivations(x + static_cast<size_t>(t0 + t) * w.cols, w.cols, g_xq + t * nb,
-                            g_dx + t * nb);
+        kernels.quantize(x + static_cast<size_t>(t0 + t) * w.cols, w.cols, g_xq + t * nb,
+                         g_dx + t * nb);
       }
       const BlockQ8_0* xq = g_xq;  // the workers read this thread's buffers
       const float* dx = g_dx;

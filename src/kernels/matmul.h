@@ -48,6 +48,8 @@ struct KernelSet {
                      int n_tokens, int64_t r0, int64_t r1);
   // Dot of ops.h.
   float (*dot)(const float* a, const float* b, int64_t n);
+  // QuantizeActivations (below).
+  void (*quantize)(const float* x, int64_t n, BlockQ8_0* out, float* dx);
 };
 
 // The scalar reference, and the fastest set this machine supports (chosen once, at first use;

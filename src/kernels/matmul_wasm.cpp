@@ -225,7 +225,50 @@ void QuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, floa
   }
 }
 
-const KernelSet kSimd128 = {"wasm-simd128", FloatRows, QuantRows, DotSimd128};
+// QuantizeActivations, four values at a time: the same amax (max is exact once the block is
+// known finite), the same scalar scale arithmetic, f32x4.nearest's round-half-to-even.
+void QuantizeSimd128(const float* x, int64_t n, BlockQ8_0* out, float* dx) {
+  const v128_t largest = wasm_f32x4_splat(3.40282347e+38f);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    v128_t v[8], abs_max = wasm_f32x4_splat(0.0f), finite = wasm_i32x4_splat(-1);
+    for (int k = 0; k < 8; ++k) {
+      v[k] = wasm_v128_load(x + 32 * b + 4 * k);
+      const v128_t a = wasm_f32x4_abs(v[k]);
+      finite = wasm_v128_and(finite, wasm_f32x4_le(a, largest));
+      abs_max = wasm_f32x4_pmax(abs_max, a);
+    }
+    BlockQ8_0& block = out[b];
+    float lanes[4];
+    wasm_v128_store(lanes, abs_max);
+    float amax = lanes[0];
+    for (int k = 1; k < 4; ++k) amax = lanes[k] > amax ? lanes[k] : amax;
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    if (!wasm_i32x4_all_true(finite)) {
+      block.d = 0x7e00;
+      std::memset(block.qs, 0, 32);
+    } else if (!(id <= 3.40282347e+38f)) {
+      block.d = 0;
+      std::memset(block.qs, 0, 32);
+    } else {
+      block.d = F32ToF16(amax / 127.0f);
+      const v128_t mul = wasm_f32x4_splat(id);
+      const v128_t hi = wasm_f32x4_splat(127.0f), lo = wasm_f32x4_splat(-127.0f);
+      v128_t q[8];
+      for (int k = 0; k < 8; ++k) {
+        const v128_t r = wasm_f32x4_nearest(wasm_f32x4_mul(v[k], mul));
+        q[k] = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_pmin(wasm_f32x4_pmax(r, lo), hi));
+      }
+      for (int h = 0; h < 2; ++h) {
+        const v128_t a = wasm_i16x8_narrow_i32x4(q[4 * h], q[4 * h + 1]);
+        const v128_t c = wasm_i16x8_narrow_i32x4(q[4 * h + 2], q[4 * h + 3]);
+        wasm_v128_store(block.qs + 16 * h, wasm_i8x16_narrow_i16x8(a, c));
+      }
+    }
+    dx[b] = F16ToF32(block.d);
+  }
+}
+
+const KernelSet kSimd128 = {"wasm-simd128", FloatRows, QuantRows, DotSimd128, QuantizeSimd128};
 
 }  // namespace
 

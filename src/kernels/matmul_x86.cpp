@@ -212,6 +212,53 @@ void QuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, floa
   }
 }
 
+// QuantizeActivations, eight values at a time: the same amax (max is exact), the same scalar
+// scale arithmetic, and _mm256_round_ps's round-half-to-even, which is RoundHalfEven's result.
+TL_AVX2 void QuantizeAvx2(const float* x, int64_t n, BlockQ8_0* out, float* dx) {
+  const __m256 sign_bit = _mm256_set1_ps(-0.0f);
+  const __m256 largest = _mm256_set1_ps(3.40282347e+38f);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    __m256 v[4], abs_max = _mm256_setzero_ps();
+    int finite_mask = 0xff;
+    for (int k = 0; k < 4; ++k) {
+      v[k] = _mm256_loadu_ps(x + 32 * b + 8 * k);
+      const __m256 a = _mm256_andnot_ps(sign_bit, v[k]);
+      finite_mask &= _mm256_movemask_ps(_mm256_cmp_ps(a, largest, _CMP_LE_OQ));
+      abs_max = _mm256_max_ps(abs_max, a);
+    }
+    BlockQ8_0& block = out[b];
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(abs_max), _mm256_extractf128_ps(abs_max, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    if (finite_mask != 0xff) {
+      block.d = 0x7e00;
+      std::memset(block.qs, 0, 32);
+    } else if (!(id <= 3.40282347e+38f)) {
+      block.d = 0;
+      std::memset(block.qs, 0, 32);
+    } else {
+      block.d = F32ToF16(amax / 127.0f);
+      const __m256 mul = _mm256_set1_ps(id);
+      const __m256 hi = _mm256_set1_ps(127.0f), lo = _mm256_set1_ps(-127.0f);
+      __m256i q[4];
+      for (int k = 0; k < 4; ++k) {
+        __m256 r = _mm256_round_ps(_mm256_mul_ps(v[k], mul),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        q[k] = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(r, lo), hi));
+      }
+      // Pack 32 int32 to 32 int8 in order (packs work per 128-bit lane; permute back).
+      const __m256i p16 =
+          _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+      const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(block.qs),
+                          _mm256_permutevar8x32_epi32(p16, order));
+    }
+    dx[b] = F16ToF32(block.d);
+  }
+}
+
 // AVX2 and F16C usable: CPUID says so and the OS saves the YMM state (XGETBV).
 bool CpuHasAvx2F16c() {
   unsigned eax, ebx, ecx, edx;
@@ -225,7 +272,7 @@ bool CpuHasAvx2F16c() {
   return ebx & (1u << 5);
 }
 
-const KernelSet kAvx2 = {"x86-avx2", FloatRows, QuantRows, DotAvx2};
+const KernelSet kAvx2 = {"x86-avx2", FloatRows, QuantRows, DotAvx2, QuantizeAvx2};
 
 }  // namespace
 
