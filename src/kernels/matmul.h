@@ -53,7 +53,7 @@ struct KernelSet {
 };
 
 // The scalar reference, and the fastest set this machine supports (chosen once, at first use;
-// the environment variable TINYLM_KERNELS=scalar forces the reference).
+// the environment variable TINYLM_KERNELS=scalar forces the reference, =avx2 the AVX2 set).
 const KernelSet& ScalarKernels();
 const KernelSet& ActiveKernels();
 // Every set this build has that this machine can run, the reference first (for tests).
@@ -75,6 +75,7 @@ int MatMulThreads();
 // Kernel sets of the SIMD builds (defined in matmul_x86.cpp / matmul_wasm.cpp); null when the
 // build has none.
 const KernelSet* X86Avx2Kernels();
+const KernelSet* X86AvxVnniKernels();  // AVX2 + AVX-VNNI (vpdpbusd) for the quantized products
 const KernelSet* WasmSimd128Kernels();
 
 }  // namespace tinylm

@@ -212,6 +212,74 @@ void QuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, floa
   }
 }
 
+#define TL_AVX2_VNNI __attribute__((target("avx2,f16c,avxvnni")))
+
+// The same products with AVX-VNNI's vpdpbusd (unsigned x signed bytes, four products summed
+// into each int32 lane). x is made unsigned by adding 128 (x ^ 0x80); the 128 * sum(w) this
+// adds is removed by starting the accumulation at -128 * sum(w), itself a vpdpbusd of the
+// weights with 128s. Everything stays exact in int32. Blocks are the outer loop and tokens the
+// inner one, so a group's weights and corrections are loaded once for the whole batch; each
+// token's float chain still runs over the blocks in increasing order.
+template <TensorType kType>
+TL_AVX2_VNNI void QuantRowsVnniTyped(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx,
+                                     float* y, int n_tokens, int64_t r0, int64_t r1) {
+  const int64_t nb = w.cols / 32;
+  const size_t row_bytes = w.row_bytes();
+  const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
+  thread_local __m128 acc[8192];  // per token: the four rows' chains (n_tokens <= 8192)
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const uint8_t* rows[4];
+    for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) acc[t] = _mm_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+      __m256i wk[4], start[4];
+      for (int k = 0; k < 4; ++k) {
+        wk[k] = LoadBlockInts<kType>(rows[k], b);
+        start[k] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                    _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), bias, wk[k]));
+      }
+      const __m128 dw = _mm_cvtph_ps(
+          _mm_set_epi16(0, 0, 0, 0, static_cast<int16_t>(BlockScaleBits<kType>(rows[3], b)),
+                        static_cast<int16_t>(BlockScaleBits<kType>(rows[2], b)),
+                        static_cast<int16_t>(BlockScaleBits<kType>(rows[1], b)),
+                        static_cast<int16_t>(BlockScaleBits<kType>(rows[0], b))));
+      for (int t = 0; t < n_tokens; ++t) {
+        const BlockQ8_0& xb = xq[static_cast<size_t>(t) * nb + b];
+        const __m256i xu =
+            _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs)), bias);
+        const __m256i p0 = _mm256_dpbusd_avx_epi32(start[0], xu, wk[0]);
+        const __m256i p1 = _mm256_dpbusd_avx_epi32(start[1], xu, wk[1]);
+        const __m256i p2 = _mm256_dpbusd_avx_epi32(start[2], xu, wk[2]);
+        const __m256i p3 = _mm256_dpbusd_avx_epi32(start[3], xu, wk[3]);
+        const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+        const __m128i isum =
+            _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+        const __m128 scale = _mm_mul_ps(dw, _mm_set1_ps(dx[static_cast<size_t>(t) * nb + b]));
+        acc[t] = _mm_add_ps(acc[t], _mm_mul_ps(_mm_cvtepi32_ps(isum), scale));
+      }
+    }
+    for (int t = 0; t < n_tokens; ++t)
+      _mm_storeu_ps(y + static_cast<size_t>(t) * w.rows + r, acc[t]);
+  }
+  for (; r < r1; ++r) {
+    const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      y[static_cast<size_t>(t) * w.rows + r] = QuantDot1<kType>(
+          row, xq + static_cast<size_t>(t) * nb, dx + static_cast<size_t>(t) * nb, nb);
+    }
+  }
+}
+
+void QuantRowsVnni(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y,
+                   int n_tokens, int64_t r0, int64_t r1) {
+  if (w.type == TensorType::Q8_0) {
+    QuantRowsVnniTyped<TensorType::Q8_0>(w, xq, dx, y, n_tokens, r0, r1);
+  } else {
+    QuantRowsVnniTyped<TensorType::Q4_0>(w, xq, dx, y, n_tokens, r0, r1);
+  }
+}
+
 // QuantizeActivations, eight values at a time: the same amax (max is exact), the same scalar
 // scale arithmetic, and _mm256_round_ps's round-half-to-even, which is RoundHalfEven's result.
 TL_AVX2 void QuantizeAvx2(const float* x, int64_t n, BlockQ8_0* out, float* dx) {
@@ -272,13 +340,25 @@ bool CpuHasAvx2F16c() {
   return ebx & (1u << 5);
 }
 
+bool CpuHasAvxVnni() {
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return false;
+  return eax & (1u << 4);
+}
+
 const KernelSet kAvx2 = {"x86-avx2", FloatRows, QuantRows, DotAvx2, QuantizeAvx2};
+const KernelSet kAvx2Vnni = {"x86-avx2-vnni", FloatRows, QuantRowsVnni, DotAvx2, QuantizeAvx2};
 
 }  // namespace
 
 const KernelSet* X86Avx2Kernels() {
   static const bool supported = CpuHasAvx2F16c();
   return supported ? &kAvx2 : nullptr;
+}
+
+const KernelSet* X86AvxVnniKernels() {
+  static const bool supported = CpuHasAvx2F16c() && CpuHasAvxVnni();
+  return supported ? &kAvx2Vnni : nullptr;
 }
 
 }  // namespace tinylm
