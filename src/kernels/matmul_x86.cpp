@@ -49,18 +49,23 @@ inline float RowValue(TensorType type, const uint8_t* row, int64_t i) {
   return F16ToF32(h);
 }
 
-// Dot of R rows (R = 1..4) with one x, canonical order.
+// Dot of R rows (R = 1 or 4) with one x, canonical order. The accumulators are separate
+// variables (an array of them would stay in memory at -O2).
 template <TensorType kType, int R>
 TL_AVX2 void DotRows(const uint8_t* const* rows, const float* x, int64_t n, float* out) {
-  __m256 acc[R];
-  for (int k = 0; k < R; ++k) acc[k] = _mm256_setzero_ps();
+  static_assert(R == 1 || R == 4);
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   const int64_t n8 = n - n % 8;
   for (int64_t i = 0; i < n8; i += 8) {
     const __m256 xv = _mm256_loadu_ps(x + i);
-    for (int k = 0; k < R; ++k) {
-      acc[k] = _mm256_add_ps(acc[k], _mm256_mul_ps(LoadRow8<kType>(rows[k], i), xv));
+    a0 = _mm256_add_ps(a0, _mm256_mul_ps(LoadRow8<kType>(rows[0], i), xv));
+    if constexpr (R == 4) {
+      a1 = _mm256_add_ps(a1, _mm256_mul_ps(LoadRow8<kType>(rows[1], i), xv));
+      a2 = _mm256_add_ps(a2, _mm256_mul_ps(LoadRow8<kType>(rows[2], i), xv));
+      a3 = _mm256_add_ps(a3, _mm256_mul_ps(LoadRow8<kType>(rows[3], i), xv));
     }
   }
+  const __m256 acc[4] = {a0, a1, a2, a3};
   for (int k = 0; k < R; ++k) {
     alignas(32) float lanes[8];
     _mm256_store_ps(lanes, acc[k]);
@@ -271,9 +276,16 @@ TL_AVX2_VNNI void QuantRowsVnniTyped(const WeightMatrix& w, const BlockQ8_0* xq,
   }
 }
 
+void QuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y, int n_tokens,
+               int64_t r0, int64_t r1);
+
+// Batches use vpdpbusd; a single token (decode) is faster with the plain AVX2 products, which
+// give the same bits.
 void QuantRowsVnni(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y,
                    int n_tokens, int64_t r0, int64_t r1) {
-  if (w.type == TensorType::Q8_0) {
+  if (n_tokens < 4) {
+    QuantRows(w, xq, dx, y, n_tokens, r0, r1);
+  } else if (w.type == TensorType::Q8_0) {
     QuantRowsVnniTyped<TensorType::Q8_0>(w, xq, dx, y, n_tokens, r0, r1);
   } else {
     QuantRowsVnniTyped<TensorType::Q4_0>(w, xq, dx, y, n_tokens, r0, r1);
