@@ -381,6 +381,9 @@ namespace tinylm {
 const KernelSet* X86Avx2Kernels() {
   return nullptr;
 }
+const KernelSet* X86AvxVnniKernels() {
+  return nullptr;
+}
 }  // namespace tinylm
 
 #endif
