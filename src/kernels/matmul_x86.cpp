@@ -79,7 +79,10 @@ TL_AVX2 void FloatRowsTyped(const WeightMatrix& w, const float* x, float* y, int
                             int64_t r0, int64_t r1) {
   const size_t row_bytes = w.row_bytes();
   int64_t r = r0;
-  for (; r + 4 <= r1; r += 4) {
+  // Four rows share each load of x in a batch; a single token (decode) streams the rows one
+  // after another instead, which the memory system serves twice as fast as four interleaved
+  // row streams (measured on stories15M's f32 classifier).
+  for (; n_tokens > 1 && r + 4 <= r1; r += 4) {
     const uint8_t* rows[4];
     for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
     for (int t = 0; t < n_tokens; ++t) {
