@@ -92,7 +92,8 @@ void FloatRows(const WeightMatrix& w, const float* x, float* y, int n_tokens, in
                int64_t r1) {
   const size_t row_bytes = w.row_bytes();
   int64_t r = r0;
-  for (; r + 4 <= r1; r += 4) {
+  // As on x86: four rows per load of x in a batch, one row stream at a time for decode.
+  for (; n_tokens > 1 && r + 4 <= r1; r += 4) {
     const uint8_t* rows[4];
     for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
     for (int t = 0; t < n_tokens; ++t) {
