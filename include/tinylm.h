@@ -56,6 +56,12 @@ void tinylm_model_free(tinylm_model* model);
 const char* tinylm_model_info_json(tinylm_model* model);
 int32_t tinylm_model_vocab_size(const tinylm_model* model);
 int32_t tinylm_model_context_length(const tinylm_model* model);
+/* Bytes of weights one decode step reads (every matrix once, norms and biases, one row of
+ * the token and position embeddings; a tied classifier reads the embedding in full): the
+ * `weight_bytes_per_token` of `tinylm bench`, for a decode GB/s figure. */
+uint64_t tinylm_model_weight_bytes_per_token(const tinylm_model* model);
+/* The name of the matrix kernels in use ("scalar", "wasm-simd128", ...), as `tinylm bench`. */
+const char* tinylm_kernels(void);
 
 /* Text -> ids. Writes at most `capacity` ids and returns how many the text has (call
  * again with a larger buffer when that is more than `capacity`); -1 on error (no

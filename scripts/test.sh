@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: the release build, the ASan+UBSan build, the
-# wasm32-wasi build of the core (portability check, then a smoke run under Node's WASI),
-# and the clang-format check.
+# Sets up, builds and runs every test: the release build, the ASan+UBSan build, a short
+# pass of every libFuzzer harness (fuzz/, clang-14), the wasm32-wasi build of the core
+# (portability check, then a smoke run under Node's WASI), and the clang-format check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -21,6 +21,9 @@ echo "== ASan + UBSan build and tests"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs" --no-tests=error
+
+echo "== fuzz harnesses: a short pass of each (fuzz/run.sh SECONDS for a real run)"
+fuzz/run.sh 4
 
 echo "== wasm32-wasi build (core library and CLI)"
 cmake --preset wasm-core >/dev/null

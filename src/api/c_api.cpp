@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "kernels/matmul.h"
 #include "model/model.h"
 #include "platform/file.h"
 #include "runtime/sampler.h"
@@ -191,6 +192,14 @@ int32_t tinylm_model_vocab_size(const tinylm_model* model) {
 
 int32_t tinylm_model_context_length(const tinylm_model* model) {
   return model->model->config().context_length;
+}
+
+uint64_t tinylm_model_weight_bytes_per_token(const tinylm_model* model) {
+  return model->model->weight_bytes_per_token();
+}
+
+const char* tinylm_kernels(void) {
+  return tinylm::ActiveKernels().name;
 }
 
 int32_t tinylm_tokenize(tinylm_model* model, const char* text, size_t text_length, int32_t add_bos,

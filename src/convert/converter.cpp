@@ -3,6 +3,7 @@
 #include <cstring>
 #include <map>
 
+#include "convert/chat_template_import.h"
 #include "convert/gguf_import.h"
 #include "convert/hf_import.h"
 #include "convert/llama2c_import.h"
@@ -10,6 +11,7 @@
 #include "format/torch_checkpoint.h"
 #include "kernels/quant.h"
 #include "platform/file.h"
+#include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_files.h"
 
 namespace tinylm {
@@ -165,6 +167,8 @@ Expected<ImportedModel> ImportModel(const std::string& source, const ConvertOpti
     model.vocab = std::move(tokenizer->vocab);
     model.source_files.push_back({tokenizer->file_name, tokenizer->sha256});
   }
+  if (!hf_directory.empty()) TL_RETURN_IF_ERROR(ImportHfChatTemplate(hf_directory, &model));
+  NoteChatTemplateSupport(&model);
   if (!options.license.empty()) model.license = options.license;
   return model;
 }
@@ -176,6 +180,9 @@ Expected<std::vector<uint8_t>> BuildSlm(const ImportedModel& model, const Conver
   model.config.ToMetadata(&meta);
   if (model.vocab) {
     TL_RETURN_IF_ERROR(model.vocab->Validate());
+    // Never write a tokenizer the runtime would refuse to build (Model::FromMapped does this).
+    auto tokenizer = Tokenizer::Create(*model.vocab);
+    if (!tokenizer.ok()) return tokenizer.status().WithContext("tokenizer");
     if (model.vocab->size() > model.config.vocab_size) {
       return Errorf("the tokenizer has %d pieces but the model only %d logits", model.vocab->size(),
                     model.config.vocab_size);
@@ -183,6 +190,7 @@ Expected<std::vector<uint8_t>> BuildSlm(const ImportedModel& model, const Conver
     model.vocab->ToMetadata(&meta);
   }
   if (!model.stop_ids.empty()) meta.SetI32Array("generation.stop_ids", model.stop_ids);
+  if (!model.chat_template.empty()) meta.SetString("tokenizer.chat_template", model.chat_template);
   meta.SetString("source.format", model.source_format);
   std::vector<std::string> names, hashes;
   for (const auto& f : model.source_files) {

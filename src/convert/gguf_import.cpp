@@ -299,6 +299,10 @@ Expected<ImportedModel> ImportGguf(const uint8_t* data, size_t size, const std::
   } else {
     m->notes.push_back("no tokenizer: the file has no tokenizer.ggml.* metadata");
   }
+  if (const GgufValue* tmpl = f.Find("tokenizer.chat_template"); tmpl && tmpl->as_string()) {
+    m->chat_template = *tmpl->as_string();
+    m->notes.push_back("chat template: tokenizer.chat_template");
+  }
   if (const GgufValue* license = f.Find("general.license"); license && license->as_string()) {
     m->license = *license->as_string();
   }

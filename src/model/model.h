@@ -64,6 +64,10 @@ class Model {
   const std::vector<int32_t>& stop_ids() const { return stop_ids_; }
   // Precomputed RoPE inverse frequencies, [rope_dim / 2].
   const std::vector<float>& rope_inv_freq() const { return rope_inv_freq_; }
+  // Bytes of weights one decode step reads: every matrix and vector once, and one row of the
+  // token (and position) embedding; a tied classifier is the embedding read in full. For
+  // `bench`'s effective GB/s.
+  uint64_t weight_bytes_per_token() const;
   uint64_t parameter_count() const;
 
  private:

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/sampler.h"
@@ -10,12 +12,22 @@
 
 namespace tinylm {
 
-enum class StopReason { MaxTokens, StopToken, ContextFull, Cancelled };
+enum class StopReason { MaxTokens, StopToken, ContextFull, Cancelled, StopString };
 std::string_view StopReasonName(StopReason reason);
 
+// What to do when the context is full and a token still has to be fed.
+enum class ContextPolicy {
+  Stop,   // end with StopReason::ContextFull
+  Shift,  // Session::Shift(keep_tokens): drop the oldest half after the kept prefix, go on
+};
+
 struct GenerateOptions {
-  int max_tokens = 256;      // generated tokens, the prompt not counted
-  bool ignore_stop = false;  // keep going past the model's stop ids
+  int max_tokens = 256;                 // generated tokens, the prompt not counted
+  bool ignore_stop = false;             // keep going past the model's stop ids (and extra_stop_ids)
+  std::vector<int32_t> extra_stop_ids;  // more ids that end generation (e.g. end of turn)
+  std::vector<std::string> stop_strings;  // see runtime/stop_strings.h; needs a tokenizer
+  ContextPolicy context_policy = ContextPolicy::Stop;
+  int keep_tokens = 0;  // Shift: the first keep_tokens ids are never dropped
 };
 
 struct GenerateStats {
@@ -23,13 +35,32 @@ struct GenerateStats {
   int generated_tokens = 0;
   double prompt_seconds = 0;
   double generate_seconds = 0;
+  int context_shifts = 0;      // Session::Shift calls
+  int shifted_tokens = 0;      // tokens they dropped
+  int reevaluated_tokens = 0;  // tokens they re-evaluated
 };
 
 // Appends `prompt` to the session and generates. `on_token` receives each generated id
-// (a stop id is not emitted); returning false cancels. The prompt must not be empty.
+// (a stop id is not emitted); returning false cancels. The prompt must not be empty. The
+// sampler sees the session's ids (prompt included) as its penalty history. With stop
+// strings, the generated ids are decoded (the model's tokenizer) and generation ends with
+// StopReason::StopString once the text contains one; the ids are emitted as they come,
+// the ones that spelled the stop string included.
 Expected<StopReason> Generate(Session* session, Sampler* sampler,
                               const std::vector<int32_t>& prompt, const GenerateOptions& options,
                               const std::function<bool(int32_t)>& on_token,
                               GenerateStats* stats = nullptr);
+
+// The same, streaming text: `on_text` receives the decoded generated text (the prompt is
+// not echoed) as it becomes final. A partial UTF-8 sequence and a possible partial stop
+// string are held back until resolved; a stop string and whatever follows it are never
+// passed on. Returning false cancels. `generated`, when non-null, receives the generated
+// ids. Needs the model's tokenizer.
+Expected<StopReason> GenerateText(Session* session, Sampler* sampler,
+                                  const std::vector<int32_t>& prompt,
+                                  const GenerateOptions& options,
+                                  const std::function<bool(std::string_view)>& on_text,
+                                  GenerateStats* stats = nullptr,
+                                  std::vector<int32_t>* generated = nullptr);
 
 }  // namespace tinylm

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "kernels/math.h"
 
@@ -32,7 +33,7 @@ float Rng::NextF32() {
   return static_cast<float>(NextU32() >> 8) / 16777216.0f;
 }
 
-Status Sampler::Validate(const SamplerOptions& options) {
+Status Sampler::Validate(const SamplerOptions& options, int vocab_size) {
   if (!std::isfinite(options.temperature) || options.temperature < 0.0f) {
     return Errorf("sampler: temperature must be finite and >= 0 (got %g)",
                   static_cast<double>(options.temperature));
@@ -43,7 +44,69 @@ Status Sampler::Validate(const SamplerOptions& options) {
   if (!std::isfinite(options.top_p)) {
     return Errorf("sampler: top_p must be finite (got %g)", static_cast<double>(options.top_p));
   }
+  if (!(options.min_p >= 0.0f && options.min_p <= 1.0f)) {  // also rejects NaN
+    return Errorf("sampler: min_p must be in [0, 1] (got %g)", static_cast<double>(options.min_p));
+  }
+  if (!(options.typical_p > 0.0f && options.typical_p <= 1.0f)) {
+    return Errorf("sampler: typical_p must be in (0, 1] (got %g)",
+                  static_cast<double>(options.typical_p));
+  }
+  if (!std::isfinite(options.repeat_penalty) || !(options.repeat_penalty > 0.0f)) {
+    return Errorf("sampler: repeat_penalty must be finite and > 0 (got %g)",
+                  static_cast<double>(options.repeat_penalty));
+  }
+  if (options.repeat_last_n < -1) {
+    return Errorf("sampler: repeat_last_n must be >= -1 (got %d; -1 = the whole history)",
+                  options.repeat_last_n);
+  }
+  if (!std::isfinite(options.presence_penalty) || !std::isfinite(options.frequency_penalty)) {
+    return Errorf("sampler: presence_penalty and frequency_penalty must be finite (got %g, %g)",
+                  static_cast<double>(options.presence_penalty),
+                  static_cast<double>(options.frequency_penalty));
+  }
+  for (const LogitBias& b : options.logit_bias) {
+    if (b.id < 0 || (vocab_size > 0 && b.id >= vocab_size)) {
+      if (vocab_size > 0) {
+        return Errorf("sampler: logit bias id %d is outside the vocabulary (0..%d)", b.id,
+                      vocab_size - 1);
+      }
+      return Errorf("sampler: logit bias id %d is negative", b.id);
+    }
+    if (std::isnan(b.value) || b.value == std::numeric_limits<float>::infinity()) {
+      return Errorf("sampler: logit bias of id %d must be finite or -inf (got %g)", b.id,
+                    static_cast<double>(b.value));
+    }
+  }
   return Status::Ok();
+}
+
+void Sampler::ApplyPenalties(float* logits, int n, std::span<const int32_t> history) {
+  if (options_.penalties_on() && !history.empty()) {
+    size_t window = history.size();
+    if (options_.repeat_last_n >= 0) {
+      window = std::min(window, static_cast<size_t>(options_.repeat_last_n));
+    }
+    window_.assign(history.end() - static_cast<std::ptrdiff_t>(window), history.end());
+    std::sort(window_.begin(), window_.end());
+    const float repeat = options_.repeat_penalty;
+    const float presence = options_.presence_penalty;
+    const float frequency = options_.frequency_penalty;
+    for (size_t i = 0; i < window_.size();) {
+      const int32_t id = window_[i];
+      size_t j = i;
+      while (j < window_.size() && window_[j] == id) ++j;
+      const int count = static_cast<int>(j - i);
+      i = j;
+      if (id < 0 || id >= n) continue;
+      float l = logits[id];
+      l = l <= 0.0f ? l * repeat : l / repeat;
+      l = l - (static_cast<float>(count) * frequency + static_cast<float>(count > 0) * presence);
+      logits[id] = l;
+    }
+  }
+  for (const LogitBias& b : options_.logit_bias) {
+    if (b.id >= 0 && b.id < n) logits[b.id] += b.value;
+  }
 }
 
 int32_t Argmax(const float* x, int n) {
@@ -81,8 +144,9 @@ int32_t Sampler::DrawNucleus(Candidate* cands, int n0, float top_p, float coin) 
   return cands[last_idx].id;  // rounding
 }
 
-int32_t Sampler::Sample(float* logits, int n) {
+int32_t Sampler::Sample(float* logits, int n, std::span<const int32_t> history) {
   if (n <= 0) return 0;
+  ApplyPenalties(logits, n, history);
   const float temperature = options_.temperature;
   if (temperature == 0.0f) return Argmax(logits, n);
 
@@ -117,6 +181,8 @@ int32_t Sampler::Sample(float* logits, int n) {
 
   const float coin = rng_.NextF32();  // the one coin of this call
   if (n == 1) return 0;
+  const bool typical_on = options_.typical_p > 0.0f && options_.typical_p < 1.0f;
+  if (typical_on || options_.min_p > 0.0f) return SampleTruncated(probs, n, coin);
 
   const float top_p = options_.top_p;
   const bool top_p_on = top_p > 0.0f && top_p < 1.0f;
@@ -181,6 +247,87 @@ int32_t Sampler::Sample(float* logits, int n) {
     if (probs[i] > 0.0f) return i;
   }
   return 0;
+}
+
+int32_t Sampler::SampleTruncated(const float* probs, int n, float coin) {
+  if (scratch_.size() < static_cast<size_t>(n)) scratch_.resize(static_cast<size_t>(n));
+  Candidate* cands = scratch_.data();
+  int m = 0;
+  for (int i = 0; i < n; ++i) {
+    if (probs[i] > 0.0f) cands[m++] = Candidate{probs[i], i};
+  }
+  // m >= 1: the softmax's maximum has p = 1 / sum > 0.
+  std::sort(cands, cands + m, ByProbDescThenId());
+  const auto mass_of = [&](int count) {
+    float mass = 0.0f;
+    for (int i = 0; i < count; ++i) mass += cands[i].prob;  // descending-probability order
+    return mass;
+  };
+
+  // a. top-k.
+  if (options_.top_k > 0 && options_.top_k < m) m = options_.top_k;
+
+  // b. locally typical: entropy and |-ln q - H| in double.
+  const float typical_p = options_.typical_p;
+  if (typical_p > 0.0f && typical_p < 1.0f && m > 1) {
+    const double mass = mass_of(m);
+    typical_.resize(static_cast<size_t>(m));
+    double entropy = 0.0;
+    for (int i = 0; i < m; ++i) {
+      const double q = cands[i].prob / mass;
+      const double neg_log = -math::LogD(q);
+      typical_[i] = Scored{neg_log, cands[i]};
+      entropy += q * neg_log;
+    }
+    for (Scored& t : typical_) t.score = std::fabs(t.score - entropy);
+    std::sort(typical_.begin(), typical_.end(), [](const Scored& a, const Scored& b) {
+      if (a.score != b.score) return a.score < b.score;
+      return a.cand.id < b.cand.id;
+    });
+    double cumulative = 0.0;
+    int keep = m;
+    for (int i = 0; i < m; ++i) {
+      cumulative += typical_[i].cand.prob / mass;
+      if (cumulative > typical_p) {
+        keep = i + 1;
+        break;
+      }
+    }
+    for (int i = 0; i < keep; ++i) cands[i] = typical_[i].cand;
+    m = keep;
+    std::sort(cands, cands + m, ByProbDescThenId());
+  }
+
+  // c. top-p over the renormalized survivors.
+  const float top_p = options_.top_p;
+  if (top_p > 0.0f && top_p < 1.0f && m > 1) {
+    const float mass = mass_of(m);
+    float cumulative = 0.0f;
+    for (int i = 0; i < m; ++i) {
+      cumulative += cands[i].prob / mass;
+      if (cumulative > top_p) {
+        m = i + 1;
+        break;
+      }
+    }
+  }
+
+  // d. min-p, relative to the most probable survivor (always kept).
+  if (options_.min_p > 0.0f) {
+    const float threshold = options_.min_p * cands[0].prob;
+    int keep = 1;
+    while (keep < m && cands[keep].prob >= threshold) ++keep;
+    m = keep;
+  }
+
+  // The draw, by descending probability.
+  const float r = coin * mass_of(m);
+  float cdf = 0.0f;
+  for (int i = 0; i < m; ++i) {
+    cdf += cands[i].prob;
+    if (r < cdf) return cands[i].id;
+  }
+  return cands[m - 1].id;  // rounding
 }
 
 }  // namespace tinylm

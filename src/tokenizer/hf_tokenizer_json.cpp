@@ -430,8 +430,10 @@ Status Convert(const json::Value& root, Vocab* vocab) {
 
 }  // namespace
 
-Expected<Vocab> ParseHfTokenizerJson(std::string_view json_text) {
-  Expected<json::Value> root = json::Parse(json_text);
+Expected<Vocab> ParseHfTokenizerJson(std::string_view json_text, size_t max_values) {
+  json::ParseLimits limits;
+  limits.max_values = max_values;
+  Expected<json::Value> root = json::Parse(json_text, limits);
   if (!root.ok()) return root.status().WithContext("tokenizer.json");
   Vocab vocab;
   Status s = Convert(*root, &vocab);
@@ -440,7 +442,9 @@ Expected<Vocab> ParseHfTokenizerJson(std::string_view json_text) {
 }
 
 Status ApplyHfTokenizerConfig(std::string_view json_text, Vocab* vocab) {
-  Expected<json::Value> root = json::Parse(json_text);
+  json::ParseLimits limits;
+  limits.max_values = kMaxTokenizerJsonValues;
+  Expected<json::Value> root = json::Parse(json_text, limits);
   if (!root.ok()) return root.status().WithContext("tokenizer_config.json");
   if (!root->is_object()) return Errorf("tokenizer_config.json: not a JSON object");
   struct NamedId {

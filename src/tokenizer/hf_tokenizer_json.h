@@ -17,6 +17,7 @@
 //   added_tokens   content, special, lstrip, rstrip, normalized, single_word
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "core/status.h"
@@ -24,7 +25,16 @@
 
 namespace tinylm {
 
-Expected<Vocab> ParseHfTokenizerJson(std::string_view json_text);
+// The most JSON values (the root, every array element and member value) a tokenizer.json or
+// tokenizer_config.json may hold: room for a vocabulary at its limit (kMaxVocabPieces pieces
+// and as many merges written as [left, right] pairs) and the rest. A value costs about 100
+// bytes of DOM however short its text, so this bounds what a hostile file can make the parser
+// allocate (~2 GB) independently of the file's length.
+constexpr size_t kMaxTokenizerJsonValues = 4 * kMaxVocabPieces + (size_t{1} << 20);
+
+// `max_values` is kMaxTokenizerJsonValues unless a test asks for less.
+Expected<Vocab> ParseHfTokenizerJson(std::string_view json_text,
+                                     size_t max_values = kMaxTokenizerJsonValues);
 
 // tokenizer_config.json: add_bos_token / add_eos_token and the bos/eos/unk/pad token names
 // (a string or {"content": ...}) override what tokenizer.json implies.

@@ -36,6 +36,7 @@ Expected<Args> Args::Parse(int argc, char** argv, const std::set<std::string>& v
         value = argv[++i];
       }
       args.values_[a] = value;
+      args.all_values_[a].push_back(value);
     } else if (switches.count(a)) {
       if (has_inline_value) return Errorf("option %s takes no value", a.c_str());
       args.set_.insert(a);
@@ -50,6 +51,11 @@ std::optional<std::string> Args::Get(const std::string& flag) const {
   auto it = values_.find(flag);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> Args::GetAll(const std::string& flag) const {
+  auto it = all_values_.find(flag);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string Args::GetOr(const std::string& flag, const std::string& fallback) const {

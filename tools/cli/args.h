@@ -19,7 +19,9 @@ class Args {
                               const std::set<std::string>& switches);
 
   bool Has(const std::string& flag) const { return values_.count(flag) || set_.count(flag); }
-  std::optional<std::string> Get(const std::string& flag) const;
+  std::optional<std::string> Get(const std::string& flag) const;  // the last value given
+  // Every value of a flag that may repeat (--lora A --lora B), in order.
+  std::vector<std::string> GetAll(const std::string& flag) const;
   std::string GetOr(const std::string& flag, const std::string& fallback) const;
   Expected<int> IntOr(const std::string& flag, int fallback, int lo, int hi) const;
   Expected<float> FloatOr(const std::string& flag, float fallback) const;
@@ -28,6 +30,7 @@ class Args {
 
  private:
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::set<std::string> set_;
   std::vector<std::string> positional_;
 };

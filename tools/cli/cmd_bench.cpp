@@ -20,30 +20,6 @@
 namespace tinylm::cli {
 namespace {
 
-// Bytes of weights one decode step reads: every matrix once, the vectors, and one row of the
-// token (and position) embedding. A tied classifier is the embedding read in full.
-uint64_t WeightBytesPerToken(const Model& model) {
-  const ModelConfig& c = model.config();
-  const ModelWeights& w = model.weights();
-  auto matrix = [](const WeightMatrix& m) -> uint64_t {
-    return m.empty() ? 0 : static_cast<uint64_t>(m.rows) * m.row_bytes();
-  };
-  auto vector = [&](const float* v, int64_t n) -> uint64_t { return v ? 4u * n : 0; };
-  uint64_t bytes = w.tok_embd.row_bytes();
-  if (!w.pos_embd.empty()) bytes += w.pos_embd.row_bytes();
-  for (const LayerWeights& l : w.layers) {
-    bytes += matrix(l.attn_q) + matrix(l.attn_k) + matrix(l.attn_v) + matrix(l.attn_out);
-    bytes += matrix(l.ffn_gate) + matrix(l.ffn_up) + matrix(l.ffn_down);
-    bytes += vector(l.attn_norm, c.dim) + vector(l.attn_norm_bias, c.dim);
-    bytes += vector(l.ffn_norm, c.dim) + vector(l.ffn_norm_bias, c.dim);
-    bytes += vector(l.attn_q_bias, l.attn_q.rows) + vector(l.attn_k_bias, l.attn_k.rows);
-    bytes += vector(l.attn_v_bias, l.attn_v.rows) + vector(l.attn_out_bias, l.attn_out.rows);
-    bytes += vector(l.ffn_up_bias, l.ffn_up.rows) + vector(l.ffn_down_bias, l.ffn_down.rows);
-  }
-  bytes += vector(w.out_norm, c.dim) + vector(w.out_norm_bias, c.dim) + matrix(w.output);
-  return bytes;
-}
-
 struct BenchResult {
   double load_ms = 0;
   double prompt_tokens_per_s = 0;
@@ -115,7 +91,7 @@ int BenchCommand(int argc, char** argv) {
   // Figures that do not change between repetitions, from one load.
   auto model = LoadModelArg(*args);
   if (!model.ok()) return Fail(model.status());
-  const uint64_t weight_bytes = WeightBytesPerToken(**model);
+  const uint64_t weight_bytes = (*model)->weight_bytes_per_token();
   const std::string model_name = args->GetOr("-m", "(built-in stories260K)");
   const char* kernels = ActiveKernels().name;
   model->reset();

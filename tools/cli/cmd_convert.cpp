@@ -39,9 +39,20 @@ std::optional<uint64_t> ParseBytes(const std::string& text) {
 }  // namespace
 
 int ConvertCommand(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, {"-o", "--type", "--budget", "--tokenizer", "--license"},
-                          {"--quiet", "--pure"});
+  auto args =
+      Args::Parse(argc, argv, {"-o", "--type", "--budget", "--tokenizer", "--license", "--base"},
+                  {"--quiet", "--pure"});
   if (!args.ok()) return Fail(args.status());
+  if (const auto base = args->Get("--base")) {
+    if (args->positional().size() != 1 || !args->Get("-o")) {
+      return Fail(Status::Error("usage: tinylm convert ADAPTER -o OUT.slma --base MODEL.slm"));
+    }
+    for (const char* flag : {"--type", "--budget", "--tokenizer", "--license"}) {
+      if (args->Get(flag)) return Fail(Errorf("%s does not apply to a LoRA adapter", flag));
+    }
+    return ConvertAdapterCommand(args->positional()[0], *base, *args->Get("-o"),
+                                 args->Has("--quiet"));
+  }
   if (args->positional().size() != 1 || !args->Get("-o")) {
     return Fail(Status::Error(
         "usage: tinylm convert SRC -o OUT.slm [--type f32|f16|q8_0|q4_0|auto] [--pure] "

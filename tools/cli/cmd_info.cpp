@@ -20,6 +20,7 @@ int InfoCommand(int argc, char** argv) {
   }
   ModelLoadOptions options;
   options.verify_checksum = !args->Has("--no-verify");
+  if (IsAdapterFile(path)) return AdapterInfoCommand(path, options.verify_checksum);
   auto model = Model::Load(path, options);
   if (!model.ok()) return Fail(model.status());
   const Model& m = **model;
@@ -49,6 +50,11 @@ int InfoCommand(int argc, char** argv) {
     std::printf("tokenizer: %d pieces, bos %d, eos %d\n", t->size(), t->bos_id(), t->eos_id());
   } else {
     std::printf("tokenizer: none\n");
+  }
+  if (auto tmpl = f.metadata().GetString("tokenizer.chat_template"); tmpl.ok()) {
+    std::printf("chat template: yes (%zu bytes)\n", tmpl->size());
+  } else {
+    std::printf("chat template: none\n");
   }
 
   std::map<TensorType, uint64_t> by_type;

@@ -8,6 +8,7 @@
 #include "runtime/generate.h"
 #include "runtime/sampler.h"
 #include "runtime/session.h"
+#include "sampling_args.h"
 
 namespace tinylm::cli {
 namespace {
@@ -41,9 +42,9 @@ Expected<std::vector<int32_t>> PromptIds(const Args& args, const Model& model) {
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
-  auto args = Args::Parse(
-      argc, argv, {"-m", "-p", "--ids", "-n", "--temp", "--top-k", "--top-p", "--seed", "--ctx"},
-      {"--print-ids", "--ignore-eos", "--no-verify"});
+  auto args =
+      Args::Parse(argc, argv, WithSamplingFlags({"-m", "-p", "--ids", "-n", "--ctx", "--lora"}),
+                  WithSamplingSwitches({"--print-ids", "--ignore-eos", "--no-verify"}));
   if (!args.ok()) return Fail(args.status());
   if (!args->positional().empty()) {
     return Fail(Errorf("unexpected argument '%s'", args->positional()[0].c_str()));
@@ -53,23 +54,19 @@ int RunCommand(int argc, char** argv) {
   const Model& model = **model_or;
 
   auto max_tokens = args->IntOr("-n", 256, 0, 1 << 24);
-  auto temperature = args->FloatOr("--temp", 0.8f);
-  auto top_k = args->IntOr("--top-k", 0, 0, 1 << 24);
-  auto top_p = args->FloatOr("--top-p", 0.9f);
-  const uint64_t random_seed =
-      static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
-  auto seed = args->U64Or("--seed", random_seed);
   auto context = args->IntOr("--ctx", 0, 0, 1 << 24);
-  for (const Status& s : {max_tokens.status(), temperature.status(), top_k.status(), top_p.status(),
-                          seed.status(), context.status()}) {
+  for (const Status& s : {max_tokens.status(), context.status()}) {
     if (!s.ok()) return Fail(s);
   }
-  SamplerOptions sampler_options;
-  sampler_options.temperature = *temperature;
-  sampler_options.top_k = *top_k;
-  sampler_options.top_p = *top_p;
-  sampler_options.seed = *seed;
-  if (Status s = Sampler::Validate(sampler_options); !s.ok()) return Fail(s);
+  SamplerOptions sampler_options;  // defaults: --temp 0.8 --top-p 0.9, a random seed
+  sampler_options.seed =
+      static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  GenerateOptions options;
+  if (Status s = ParseSamplingArgs(*args, model.config().vocab_size, &sampler_options, &options);
+      !s.ok()) {
+    return Fail(s);
+  }
+  const uint64_t seed = sampler_options.seed;
 
   auto prompt = PromptIds(*args, model);
   if (!prompt.ok()) return Fail(prompt.status());
@@ -83,41 +80,42 @@ int RunCommand(int argc, char** argv) {
   session_options.context_length = *context;
   auto session = Session::Create(model, session_options);
   if (!session.ok()) return Fail(session.status());
+  auto lora = LoadLoraArgs(*args, model);
+  if (!lora.ok()) return Fail(lora.status());
+  if (Status s = AttachLoraArgs(*lora, session->get()); !s.ok()) return Fail(s);
 
   Sampler sampler(sampler_options);
-  GenerateOptions options;
   options.max_tokens = *max_tokens;
   options.ignore_stop = args->Has("--ignore-eos");
 
   std::vector<int32_t> generated;
-  std::optional<TokenStreamDecoder> decoder;
-  if (!print_ids) {
-    decoder.emplace(*tokenizer);
-    // Prime the decoder with the prompt so spacing continues correctly after it; the
-    // prompt text itself is echoed as the user typed it.
-    for (int32_t id : *prompt) decoder->Push(id);
+  GenerateStats stats;
+  Expected<StopReason> reason = StopReason::MaxTokens;
+  if (print_ids) {
+    reason = Generate(
+        session->get(), &sampler, *prompt, options,
+        [&](int32_t id) {
+          generated.push_back(id);
+          return true;
+        },
+        &stats);
+    std::printf("%s\n", IdsToJson(generated).c_str());
+  } else {
+    // The prompt text is echoed as the user typed it; the generated text streams after it
+    // (GenerateText primes its decoder with the prompt so that spacing continues, and
+    // holds back a possible partial stop string).
     if (auto p = args->Get("-p")) std::fputs(p->c_str(), stdout);
     std::fflush(stdout);
-  }
-  GenerateStats stats;
-  auto reason = Generate(
-      session->get(), &sampler, *prompt, options,
-      [&](int32_t id) {
-        generated.push_back(id);
-        if (decoder) {
-          const std::string piece = decoder->Push(id);
+    reason = GenerateText(
+        session->get(), &sampler, *prompt, options,
+        [&](std::string_view piece) {
           std::fwrite(piece.data(), 1, piece.size(), stdout);
           std::fflush(stdout);
-        }
-        return true;
-      },
-      &stats);
-  if (decoder) {
-    const std::string rest = decoder->Flush();
-    std::fwrite(rest.data(), 1, rest.size(), stdout);
+          return true;
+        },
+        &stats);
     std::fputc('\n', stdout);
   }
-  if (print_ids) std::printf("%s\n", IdsToJson(generated).c_str());
   std::fflush(stdout);
   if (!reason.ok()) return Fail(reason.status());
 
@@ -128,7 +126,13 @@ int RunCommand(int argc, char** argv) {
                stats.prompt_seconds > 0 ? stats.prompt_tokens / stats.prompt_seconds : 0.0,
                stats.generated_tokens, stats.generate_seconds * 1e3,
                stats.generate_seconds > 0 ? stats.generated_tokens / stats.generate_seconds : 0.0,
-               std::string(StopReasonName(*reason)).c_str(), *seed);
+               std::string(StopReasonName(*reason)).c_str(), seed);
+  if (stats.context_shifts > 0) {
+    std::fprintf(stderr,
+                 "tinylm: the context was full: %d shift(s) dropped %d tokens and re-evaluated "
+                 "%d\n",
+                 stats.context_shifts, stats.shifted_tokens, stats.reevaluated_tokens);
+  }
   if (*reason == StopReason::ContextFull) {
     std::fprintf(stderr, "tinylm: the context (%d tokens) is full; generation stopped\n",
                  (*session)->context_length());
@@ -137,7 +141,7 @@ int RunCommand(int argc, char** argv) {
 }
 
 int EvalCommand(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, {"-m", "--ids", "-o", "--ctx"}, {"--no-verify"});
+  auto args = Args::Parse(argc, argv, {"-m", "--ids", "-o", "--ctx", "--lora"}, {"--no-verify"});
   if (!args.ok()) return Fail(args.status());
   if (!args->Get("--ids") || !args->Get("-o")) {
     return Fail(Status::Error("usage: tinylm eval [-m MODEL.slm] --ids 1,2,3 -o LOGITS.bin"));
@@ -153,6 +157,9 @@ int EvalCommand(int argc, char** argv) {
   session_options.context_length = *context;
   auto session = Session::Create(**model, session_options);
   if (!session.ok()) return Fail(session.status());
+  auto lora = LoadLoraArgs(*args, **model);
+  if (!lora.ok()) return Fail(lora.status());
+  if (Status s = AttachLoraArgs(*lora, session->get()); !s.ok()) return Fail(s);
   std::vector<float> logits;
   if (Status s = (*session)->Eval(*ids, /*all_logits=*/true, &logits); !s.ok()) return Fail(s);
   const std::string out = *args->Get("-o");

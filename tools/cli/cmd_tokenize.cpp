@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "core/json.h"
+#include "jsonl.h"
 #include "tokenizer/tokenizer_files.h"
 
 namespace tinylm::cli {
@@ -46,24 +47,6 @@ void Write(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), stdout);
 }
 
-// Calls fn(line_number, line) for each line of `text` ("\n" or "\r\n" endings; blank lines
-// are skipped). Stops at the first error.
-template <typename Fn>
-Status ForEachLine(const std::string& text, Fn fn) {
-  size_t start = 0;
-  for (size_t line_number = 1; start < text.size(); ++line_number) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    start = end + 1;
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    Status s = fn(line);
-    if (!s.ok()) return s.WithContext("stdin line " + std::to_string(line_number));
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 // Text on stdin (exactly as given, no newline stripped) -> JSON array of ids on stdout.
@@ -86,11 +69,9 @@ int TokenizeCommand(int argc, char** argv) {
     Write(IdsToJson(*ids) + "\n");
     return 0;
   }
-  Status status = ForEachLine(input, [&](std::string_view line) -> Status {
-    TL_ASSIGN_OR_RETURN(json::Value value, json::Parse(line));
-    if (!value.is_string()) return Status::Error("expected a JSON string");
-    TL_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
-                        tokenizer->Encode(value.as_string(), add_bos, parse_special));
+  Status status = ForEachJsonlLine(input, [&](std::string_view line) -> Status {
+    TL_ASSIGN_OR_RETURN(std::string text, ParseJsonlText(line));
+    TL_ASSIGN_OR_RETURN(std::vector<int32_t> ids, tokenizer->Encode(text, add_bos, parse_special));
     Write(IdsToJson(ids) + "\n");
     return Status::Ok();
   });
@@ -115,17 +96,8 @@ int DetokenizeCommand(int argc, char** argv) {
     Write(*text);
     return 0;
   }
-  Status status = ForEachLine(input, [&](std::string_view line) -> Status {
-    TL_ASSIGN_OR_RETURN(json::Value value, json::Parse(line));
-    if (!value.is_array()) return Status::Error("expected a JSON array of token ids");
-    std::vector<int32_t> ids;
-    ids.reserve(value.size());
-    for (const json::Value& v : value.as_array()) {
-      if (!v.is_integer() || v.as_int64() < 0 || v.as_int64() > INT32_MAX) {
-        return Status::Error("expected a JSON array of token ids (non-negative integers)");
-      }
-      ids.push_back(static_cast<int32_t>(v.as_int64()));
-    }
+  Status status = ForEachJsonlLine(input, [&](std::string_view line) -> Status {
+    TL_ASSIGN_OR_RETURN(std::vector<int32_t> ids, ParseJsonlIds(line));
     TL_ASSIGN_OR_RETURN(std::string text, tokenizer->DecodeChecked(ids));
     Write(json::Quote(text) + "\n");
     return Status::Ok();

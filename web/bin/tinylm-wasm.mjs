@@ -5,15 +5,17 @@
 //                   [--top-p P] [--seed S] [--print-ids] [--ctx N] [--ignore-eos] [--no-verify]
 //   tinylm-wasm eval -m MODEL.slm --ids 1,2,3 -o LOGITS.bin
 //   tinylm-wasm tokenize -m MODEL.slm [--no-bos] < text      (JSON array of ids)
-//   tinylm-wasm bench -m MODEL.slm [--pp 64] [--tg 128]        (prompt/decode tokens/s)
+//   tinylm-wasm bench -m MODEL.slm [-p 64] [-n 128] [--reps 3] [--json] [--browser]
+//                     (`tinylm bench`'s measurement and JSON; see bench.mjs)
 // --wasm PATH picks the module (default: tinylm.wasm beside this package).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../src/core.js';
+import { bench } from './bench.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const FLAGS = new Set(['--print-ids', '--ignore-eos', '--no-verify', '--no-bos']);
+const FLAGS = new Set(['--print-ids', '--ignore-eos', '--no-verify', '--no-bos', '--json', '--browser']);
 
 function parse(argv) {
   const opts = {};
@@ -107,25 +109,7 @@ async function tokenize(opts) {
   process.stdout.write(`[${ids.join(', ')}]\n`);
 }
 
-async function bench(opts) {
-  const engine = await load(opts);
-  const pp = num(opts, '--pp', 64), tg = num(opts, '--tg', 128);
-  const session = engine.createSession(0);
-  const n = Math.min(pp, session.contextLength - tg - 1);
-  const prompt = Array.from({ length: n }, (_, i) => (i * 7 + 1) % session.vocab);
-  let t = performance.now();
-  session.eval(prompt, false);
-  const ppS = (performance.now() - t) / 1000;
-  session.reset();
-  session.begin(prompt, { temperature: 0, ignoreStop: true });
-  t = performance.now();
-  for (let i = 0; i < tg; i++) session.next();
-  const tgS = (performance.now() - t) / 1000;
-  process.stdout.write(JSON.stringify({ prompt_tokens: n, prompt_tokens_per_s: n / ppS,
-    decode_tokens: tg, decode_tokens_per_s: tg / tgS }) + '\n');
-}
-
-const commands = { run, eval: evalCommand, tokenize, bench };
+const commands = { run, eval: evalCommand, tokenize, bench: (opts) => bench(opts, num) };
 const [cmd, ...rest] = process.argv.slice(2);
 try {
   if (!commands[cmd]) throw new Error('usage: tinylm-wasm run|eval|tokenize|bench -m MODEL.slm ...');
