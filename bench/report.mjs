@@ -190,6 +190,12 @@ for (const m of models) {
 }
 if (tjsSkipped) { md.push(''); md.push(`transformers.js: not run — ${tjsSkipped.skipped}.`); }
 md.push('');
+// A hand-written reading of the results, kept beside the script (bench/analysis.md).
+const analysis = new URL('./analysis.md', import.meta.url);
+if (fs.existsSync(analysis)) {
+  md.push(fs.readFileSync(analysis, 'utf8').trim());
+  md.push('');
+}
 md.push('## Reproduce');
 md.push('');
 md.push('```sh');
