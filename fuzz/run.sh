@@ -4,6 +4,10 @@
 #
 #   fuzz/run.sh [SECONDS] [HARNESS...]      e.g. fuzz/run.sh 600 slm gguf
 #
+# FUZZ_RUNS=N also stops each harness after N executions (the long run: FUZZ_RUNS=10000000
+# fuzz/run.sh 3600 — ten million executions or an hour, whichever comes first).
+# FUZZ_SUMMARY=FILE appends the summary lines there instead of truncating build/fuzz/summary.txt.
+#
 # Seeds: the committed fuzz/corpus/<harness>/ plus real files from ../shared/fixtures,
 # gathered into build/fuzz/corpus-<harness>/ (kept between runs, never committed; the fuzzer
 # adds what it finds there). Dictionaries: fuzz/dict/. Findings are written to
@@ -98,8 +102,10 @@ PY
 }
 
 failed=()
-summary=$build/summary.txt
-: >"$summary"
+summary=${FUZZ_SUMMARY:-$build/summary.txt}
+[[ -n ${FUZZ_SUMMARY:-} ]] || : >"$summary"
+runs_limit=()
+[[ -n ${FUZZ_RUNS:-} ]] && runs_limit=(-runs="$FUZZ_RUNS")
 for h in "${harnesses[@]}"; do
   exe=$build/fuzz_$h
   if [[ ! -x $exe || -z ${opts[$h]:-} ]]; then
@@ -118,14 +124,15 @@ for h in "${harnesses[@]}"; do
   echo "== fuzz $h: ${seconds}s (max_len $max_len, dict fuzz/dict/$dict.dict)"
   nice -n 19 "$exe" "$corpus" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
     -rss_limit_mb=2048 -dict=fuzz/dict/"$dict".dict -artifact_prefix="$artifacts/" \
-    -print_final_stats=1 >"$log" 2>&1
+    -print_final_stats=1 "${runs_limit[@]}" >"$log" 2>&1
   status=$?
+  elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
-  printf '%-18s %10s execs  cov %6s  ft %6s  %s\n' "$h" "${runs:-?}" "${cov:-?}" "${ft:-?}" \
-    "$( ((status == 0)) && echo ok || echo FINDING)" | tee -a "$summary"
+  printf '%-18s %10s execs  %6ss  cov %6s  ft %6s  %s\n' "$h" "${runs:-?}" "${elapsed:-$seconds}" \
+    "${cov:-?}" "${ft:-?}" "$( ((status == 0)) && echo ok || echo FINDING)" | tee -a "$summary"
   if ((status != 0)); then
     grep -E 'ERROR: |SUMMARY: |invariant violated|Test unit written to' "$log" | head -5
     failed+=("$h: $(sed -n 's/.*Test unit written to //p' "$log" | tail -1) (log: $log)")
