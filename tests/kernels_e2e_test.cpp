@@ -28,6 +28,8 @@ void ExpectScalarAndActiveAgree(const std::vector<std::string>& source, const st
     std::vector<std::string> args = {"convert"};
     args.insert(args.end(), source.begin(), source.end());
     args.insert(args.end(), {"--type", type, "--quiet", "-o", slm});
+    // --pure: every matrix (the classifier too) in the quantized type, not just most of them.
+    if (type[0] == 'q') args.push_back("--pure");
     const testing::CliResult conv = RunCli(args);
     ASSERT_EQ(conv.status, 0) << conv.err;
     const std::vector<uint8_t> scalar = EvalBytes(slm, slm + ".scalar", true);

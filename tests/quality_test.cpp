@@ -256,12 +256,11 @@ TEST(Quality, KlIsPositiveForQ4AndMatchesDefinition) {
 }
 
 TEST(Quality, Q8Top1AgreementOnStories260K) {
-  // Issue 7 asks for q8_0 top-1 agreement >= 99 % with f32 on stories260K over 512
-  // positions. Measured here (text f32 generated itself at temperature 1, top-p off, seeds
-  // 1 and 2, 1022 positions) with the current converter, which quantizes the tied
-  // tok_embd/classifier to q8_0 as well: 1008 of 1022 = 98.6 %, so the 99 % bar is NOT met
-  // yet (see docs/quantization.md). This pins the measured level against regressions;
-  // raise it to 0.99 once the converter's choice for the classifier meets the bar.
+  // Issue 7: q8_0 keeps top-1 agreement >= 99 % with f32 on stories260K over 512
+  // positions (text f32 generated itself at temperature 1, top-p off, seeds 1 and 2, 1022
+  // positions). Measured: 1014 of 1022 = 99.2 % with the default conversion, which keeps the
+  // tied tok_embd/classifier in f16; with --pure (classifier q8_0 too) it was 1002 of 1022,
+  // which is why the default keeps it (docs/quantization.md).
   auto base = LoadStories("f32");
   auto q8 = LoadStories("q8_0");
   ASSERT_TRUE(base && q8);
@@ -272,7 +271,7 @@ TEST(Quality, Q8Top1AgreementOnStories260K) {
   auto r = KlDivergence(*base, *q8, ids, options);
   ASSERT_TRUE(r.ok()) << r.message();
   EXPECT_GE(r->plan.scored, 512);
-  EXPECT_GE(r->top1_agreement(), 0.98) << r->top1_agree << " of " << r->plan.scored;
+  EXPECT_GE(r->top1_agreement(), 0.99) << r->top1_agree << " of " << r->plan.scored;
   EXPECT_GT(r->kl_mean, 0.0);
   std::printf("q8_0 vs f32 top-1 agreement: %lld of %lld (issue 7 bar: 99 %%)\n",
               static_cast<long long>(r->top1_agree), static_cast<long long>(r->plan.scored));

@@ -46,7 +46,7 @@ TEST(QuantizeConvert, ReportedSizeOfEveryTypeIsTheWrittenFileSize) {
   }
 }
 
-TEST(QuantizeConvert, DefaultKeepsTheClassifierAtQ8_0ForQ4_0AndPureDoesNot) {
+TEST(QuantizeConvert, DefaultKeepsTheClassifierOneTypeMorePreciseAndPureDoesNot) {
   TL_REQUIRE_FIXTURE(dir, "models/llama-gqa-tied");  // tied: the classifier is tok_embd
   auto model = Import(dir);
   ASSERT_TRUE(model.ok());
@@ -62,13 +62,15 @@ TEST(QuantizeConvert, DefaultKeepsTheClassifierAtQ8_0ForQ4_0AndPureDoesNot) {
   ASSERT_TRUE(pure.ok());
   EXPECT_EQ(TypeOf(*pure, "tok_embd.weight"), TensorType::Q4_0);
   EXPECT_EQ(TypeOf(*pure, "blk.0.attn_norm.weight"), TensorType::F32);
-  // q8_0 is the same with or without --pure.
+  // q8_0: the default keeps the classifier in f16, --pure quantizes it too.
   options.type = TensorType::Q8_0;
-  auto q8 = BuildSlm(*model, options, nullptr);
+  auto q8_pure = BuildSlm(*model, options, nullptr);
   options.pure = false;
   auto q8_default = BuildSlm(*model, options, nullptr);
-  ASSERT_TRUE(q8.ok() && q8_default.ok());
-  EXPECT_EQ(*q8, *q8_default);
+  ASSERT_TRUE(q8_pure.ok() && q8_default.ok());
+  EXPECT_EQ(TypeOf(*q8_pure, "tok_embd.weight"), TensorType::Q8_0);
+  EXPECT_EQ(TypeOf(*q8_default, "tok_embd.weight"), TensorType::F16);
+  EXPECT_EQ(TypeOf(*q8_default, "blk.0.attn_q.weight"), TensorType::Q8_0);
 }
 
 TEST(QuantizeConvert, UntiedClassifierIsOutputWeight) {
