@@ -55,6 +55,28 @@ TEST(BenchCli, JsonLinesHaveEveryFieldOfTheContract) {
     ++count;
   }
   EXPECT_EQ(count, 2);
+
+  // The KV cache: keys and values of every layer for the p + n positions, 4 bytes each
+  // (f32) or 2 (--kv-type f16); kv_dim is the rows of attn_k.
+  uint64_t n_layers = 0, kv_dim = 0;
+  for (const SlmTensorInfo& t : file->tensors()) {
+    if (t.name.find(".attn_k.weight") != std::string::npos) {
+      ++n_layers;
+      kv_dim = static_cast<uint64_t>(t.shape[0]);
+    }
+  }
+  ASSERT_GT(n_layers, 0u);
+  for (const char* type : {"f32", "f16"}) {
+    const testing::CliResult kv = testing::RunCli(
+        {"bench", "-m", slm, "-p", "16", "-n", "8", "--reps", "1", "--json", "--kv-type", type});
+    ASSERT_EQ(kv.status, 0) << kv.err;
+    auto v = json::Parse(kv.out.substr(0, kv.out.find('\n')));
+    ASSERT_TRUE(v.ok()) << kv.out;
+    EXPECT_EQ(v->find("kv_type")->as_string(), type);
+    const uint64_t element = std::string(type) == "f16" ? 2 : 4;
+    EXPECT_EQ(static_cast<uint64_t>(v->find("kv_cache_bytes")->as_int64()),
+              2 * n_layers * (16 + 8) * kv_dim * element);
+  }
   std::remove(slm.c_str());
 }
 
@@ -63,6 +85,7 @@ TEST(BenchCli, BadOptionsAreOneLineErrors) {
                                                {"bench", "-n", "-3"},
                                                {"bench", "-p", "100000", "-n", "100000"},
                                                {"bench", "--reps", "x"},
+                                               {"bench", "--kv-type", "q8_0"},
                                                {"bench", "-m", "/nonexistent.slm"}}) {
     const testing::CliResult r = testing::RunCli(args);
     EXPECT_NE(r.status, 0);

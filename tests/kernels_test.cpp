@@ -164,6 +164,41 @@ TEST(Kernels, DotOfEverySetMatchesTheReference) {
   }
 }
 
+TEST(Kernels, WeightedRowsOfEverySetMatchTheReference) {
+  for (TensorType type : {TensorType::F32, TensorType::F16}) {
+    for (int64_t cols : {1, 7, 8, 16, 48, 64, 100}) {
+      for (int64_t rows : {1, 3, 17, 192}) {
+        for (bool adversarial : {false, true}) {
+          const auto values = adversarial ? AdversarialVector(rows * cols, 60 + rows)
+                                          : RandomVector(rows * cols, 60 + rows);
+          const Matrix m = MakeMatrix(type, values, rows, cols);
+          auto p = adversarial ? AdversarialVector(rows, 70) : RandomVector(rows, 70);
+          std::vector<float> expected(cols), got(cols);
+          WeightedRows(m.view(), p.data(), expected.data());
+          // The definition: per element, out = out + p[j] * w[j, d] in increasing j.
+          std::vector<float> row(cols);
+          for (int64_t d = 0; d < cols; ++d) {
+            float acc = 0.0f;
+            for (int64_t j = 0; j < rows; ++j) {
+              DequantizeRow(m.view(), j, row.data());
+              acc = acc + p[j] * row[d];
+            }
+            ASSERT_TRUE(SameBits(acc, expected[d])) << d;
+          }
+          for (const KernelSet* set : AvailableKernels()) {
+            set->weighted_rows(m.view(), p.data(), got.data());
+            for (int64_t d = 0; d < cols; ++d) {
+              ASSERT_TRUE(SameBits(got[d], expected[d]))
+                  << set->name << " " << TensorTypeName(type) << " " << rows << "x" << cols
+                  << " element " << d;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(Kernels, ActivationQuantizationOfEverySetMatchesTheReference) {
   for (int variant = 0; variant < 4; ++variant) {
     const int64_t n = 32 * 40;

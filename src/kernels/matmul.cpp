@@ -74,7 +74,8 @@ void ScalarQuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx
   }
 }
 
-const KernelSet kScalar = {"scalar", ScalarFloatRows, ScalarQuantRows, Dot, QuantizeActivations};
+const KernelSet kScalar = {"scalar", ScalarFloatRows,     ScalarQuantRows,
+                           Dot,      QuantizeActivations, WeightedRows};
 
 const KernelSet& ChooseKernels() {
   const char* forced = std::getenv("TINYLM_KERNELS");
@@ -145,6 +146,21 @@ void QuantizeActivations(const float* x, int64_t n, BlockQ8_0* out, float* dx) {
       }
     }
     dx[b] = F16ToF32(block.d);
+  }
+}
+
+void WeightedRows(const WeightMatrix& w, const float* p, float* out) {
+  for (int64_t d = 0; d < w.cols; ++d) out[d] = 0.0f;
+  if (w.type == TensorType::F32) {
+    const float* row = reinterpret_cast<const float*>(w.data);
+    for (int64_t j = 0; j < w.rows; ++j, row += w.cols) {
+      for (int64_t d = 0; d < w.cols; ++d) out[d] = out[d] + p[j] * row[d];
+    }
+  } else {
+    const uint16_t* row = reinterpret_cast<const uint16_t*>(w.data);
+    for (int64_t j = 0; j < w.rows; ++j, row += w.cols) {
+      for (int64_t d = 0; d < w.cols; ++d) out[d] = out[d] + p[j] * F16ToF32(row[d]);
+    }
   }
 }
 

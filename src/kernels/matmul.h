@@ -50,7 +50,14 @@ struct KernelSet {
   float (*dot)(const float* a, const float* b, int64_t n);
   // QuantizeActivations (below).
   void (*quantize)(const float* x, int64_t n, BlockQ8_0* out, float* dx);
+  // out[0..w.cols) = sum over rows j of p[j] * row j (F32 or F16 rows), per element in
+  // increasing j from 0: out[d] = out[d] + p[j] * w[j, d] (a multiply, then an add). The
+  // attention's weighted sum of values (runtime/kv_cache.h stores them as such rows).
+  void (*weighted_rows)(const WeightMatrix& w, const float* p, float* out);
 };
+
+// The reference weighted_rows.
+void WeightedRows(const WeightMatrix& w, const float* p, float* out);
 
 // The scalar reference, and the fastest set this machine supports (chosen once, at first use;
 // the environment variable TINYLM_KERNELS=scalar forces the reference, =avx2 the AVX2 set).

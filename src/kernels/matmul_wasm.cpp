@@ -269,7 +269,36 @@ void QuantizeSimd128(const float* x, int64_t n, BlockQ8_0* out, float* dx) {
   }
 }
 
-const KernelSet kSimd128 = {"wasm-simd128", FloatRows, QuantRows, DotSimd128, QuantizeSimd128};
+// WeightedRows: eight output elements at a time (two vectors), each accumulated over j in
+// increasing order in its own lane (mul, then add: the reference's per-element chain).
+void WeightedRowsSimd128(const WeightMatrix& w, const float* p, float* out) {
+  const size_t row_bytes = w.row_bytes();
+  const int64_t n8 = w.cols - w.cols % 8;
+  for (int64_t d = 0; d < n8; d += 8) {
+    v128_t lo = wasm_f32x4_splat(0.0f), hi = lo;
+    const uint8_t* row = w.data;
+    for (int64_t j = 0; j < w.rows; ++j, row += row_bytes) {
+      v128_t r_lo, r_hi;
+      LoadRow8(w.type, row, d, &r_lo, &r_hi);
+      const v128_t pj = wasm_f32x4_splat(p[j]);
+      lo = wasm_f32x4_add(lo, wasm_f32x4_mul(pj, r_lo));
+      hi = wasm_f32x4_add(hi, wasm_f32x4_mul(pj, r_hi));
+    }
+    wasm_v128_store(out + d, lo);
+    wasm_v128_store(out + d + 4, hi);
+  }
+  for (int64_t d = n8; d < w.cols; ++d) {
+    float acc = 0.0f;
+    const uint8_t* row = w.data;
+    for (int64_t j = 0; j < w.rows; ++j, row += row_bytes) {
+      acc = acc + p[j] * RowValue(w.type, row, d);
+    }
+    out[d] = acc;
+  }
+}
+
+const KernelSet kSimd128 = {"wasm-simd128", FloatRows,       QuantRows,
+                            DotSimd128,     QuantizeSimd128, WeightedRowsSimd128};
 
 }  // namespace
 

@@ -361,8 +361,40 @@ bool CpuHasAvxVnni() {
   return eax & (1u << 4);
 }
 
-const KernelSet kAvx2 = {"x86-avx2", FloatRows, QuantRows, DotAvx2, QuantizeAvx2};
-const KernelSet kAvx2Vnni = {"x86-avx2-vnni", FloatRows, QuantRowsVnni, DotAvx2, QuantizeAvx2};
+// WeightedRows: eight output elements at a time, each accumulated over j in increasing
+// order in its own lane (mul, then add: the reference's per-element chain).
+template <TensorType kType>
+TL_AVX2 void WeightedRowsTyped(const WeightMatrix& w, const float* p, float* out) {
+  const size_t row_bytes = w.row_bytes();
+  const int64_t n8 = w.cols - w.cols % 8;
+  for (int64_t d = 0; d < n8; d += 8) {
+    __m256 acc = _mm256_setzero_ps();
+    const uint8_t* row = w.data;
+    for (int64_t j = 0; j < w.rows; ++j, row += row_bytes) {
+      acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(p[j]), LoadRow8<kType>(row, d)));
+    }
+    _mm256_storeu_ps(out + d, acc);
+  }
+  for (int64_t d = n8; d < w.cols; ++d) {
+    float acc = 0.0f;
+    const uint8_t* row = w.data;
+    for (int64_t j = 0; j < w.rows; ++j, row += row_bytes)
+      acc = acc + p[j] * RowValue(kType, row, d);
+    out[d] = acc;
+  }
+}
+
+void WeightedRowsAvx2(const WeightMatrix& w, const float* p, float* out) {
+  if (w.type == TensorType::F32) {
+    WeightedRowsTyped<TensorType::F32>(w, p, out);
+  } else {
+    WeightedRowsTyped<TensorType::F16>(w, p, out);
+  }
+}
+
+const KernelSet kAvx2 = {"x86-avx2", FloatRows, QuantRows, DotAvx2, QuantizeAvx2, WeightedRowsAvx2};
+const KernelSet kAvx2Vnni = {"x86-avx2-vnni", FloatRows,    QuantRowsVnni,
+                             DotAvx2,         QuantizeAvx2, WeightedRowsAvx2};
 
 }  // namespace
 

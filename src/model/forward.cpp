@@ -49,32 +49,29 @@ void Norm(const ModelConfig& c, const float* x, const float* w, const float* b, 
 }
 
 // Causal self-attention of token `t` (absolute position `pos`) over the cache of `layer`.
-// q: [n_heads, head_dim] (rotated); out: [n_heads, head_dim].
-void AttendOne(const ModelConfig& c, KvCache* cache, int layer, int pos, const float* q,
+// q: [n_heads, head_dim] (rotated); out: [n_heads, head_dim]. Query head h reads kv head
+// h / (n_heads / n_kv_heads) (GQA). score_j = Dot(k_j, q_h) (ops.h order, through the
+// matrix kernels over the head's cached keys); out_h = sum_j p_j v_j (weighted_rows).
+void AttendOne(const ModelConfig& c, const KvCache& cache, int layer, int pos, const float* q,
                float* scores, float* out) {
   const int window = c.attn_window[layer];
   const int first = window > 0 && pos - window + 1 > 0 ? pos - window + 1 : 0;
+  const int n = pos - first + 1;
   const int group = c.n_heads / c.n_kv_heads;  // query heads per kv head
   const float sqrt_head_dim = std::sqrt(static_cast<float>(c.head_dim));
   const KernelSet& kernels = ActiveKernels();
   for (int h = 0; h < c.n_heads; ++h) {
     const float* qh = q + static_cast<size_t>(h) * c.head_dim;
-    const size_t kv_offset = static_cast<size_t>(h / group) * c.head_dim;
-    const int n = pos - first + 1;
+    const WeightMatrix keys = cache.Keys(layer, h / group, first, n);
+    kernels.float_rows(keys, qh, scores, 1, 0, n);
     for (int j = 0; j < n; ++j) {
-      const float s = kernels.dot(qh, cache->key(layer, first + j) + kv_offset, c.head_dim);
       // Default scaling divides by sqrt(head_dim) (as the references do); a stored scale
       // multiplies (GPT-Neo: 1, i.e. unscaled).
-      scores[j] = c.attn_scale == 0.0f ? s / sqrt_head_dim : s * c.attn_scale;
+      scores[j] = c.attn_scale == 0.0f ? scores[j] / sqrt_head_dim : scores[j] * c.attn_scale;
     }
     Softmax(scores, n);
-    float* oh = out + static_cast<size_t>(h) * c.head_dim;
-    for (int d = 0; d < c.head_dim; ++d) oh[d] = 0.0f;
-    for (int j = 0; j < n; ++j) {
-      const float* vj = cache->value(layer, first + j) + kv_offset;
-      const float a = scores[j];
-      for (int d = 0; d < c.head_dim; ++d) oh[d] += a * vj[d];
-    }
+    kernels.weighted_rows(cache.Values(layer, h / group, first, n), scores,
+                          out + static_cast<size_t>(h) * c.head_dim);
   }
 }
 
@@ -159,14 +156,10 @@ void Forward(const Model& model, KvCache* cache, ForwardScratch* s, const int32_
         ApplyRope(qt, c.n_heads, c.head_dim, c.rope_dim, s->rope_cos.data(), s->rope_sin.data());
         ApplyRope(kt, c.n_kv_heads, c.head_dim, c.rope_dim, s->rope_cos.data(), s->rope_sin.data());
       }
-      float* vt = s->v.data() + static_cast<size_t>(t) * c.kv_dim();
-      for (int i = 0; i < c.kv_dim(); ++i) {
-        cache->key(l, pos + t)[i] = kt[i];
-        cache->value(l, pos + t)[i] = vt[i];
-      }
+      cache->Store(l, pos + t, kt, s->v.data() + static_cast<size_t>(t) * c.kv_dim());
     }
     for (int t = 0; t < n; ++t) {
-      AttendOne(c, cache, l, pos + t, s->q.data() + static_cast<size_t>(t) * c.q_dim(),
+      AttendOne(c, *cache, l, pos + t, s->q.data() + static_cast<size_t>(t) * c.q_dim(),
                 s->scores.data(), s->att.data() + static_cast<size_t>(t) * c.q_dim());
     }
     MatMul(lw.attn_out, lw.attn_out_bias, s->att.data(), s->branch.data(), n);

@@ -21,7 +21,7 @@ Expected<std::unique_ptr<Session>> Session::Create(const Model& model,
     return Errorf("batch size %d is out of range (1..4096)", options.batch_size);
   }
   std::unique_ptr<Session> session(new Session(model));
-  TL_RETURN_IF_ERROR(session->cache_.Init(c, context));
+  TL_RETURN_IF_ERROR(session->cache_.Init(c, context, options.kv_type));
   TL_RETURN_IF_ERROR(session->scratch_.Init(c, options.batch_size, context));
   session->tokens_.reserve(static_cast<size_t>(context));
   return session;
@@ -93,11 +93,12 @@ Expected<int> Session::Shift(int n_keep, std::vector<float>* logits) {
 // ---- saved state ----
 //
 // Little-endian, in this order (docs/sessions.md):
-//   char[8] "TLMSTATE"; u32 version (1); u32 0
+//   char[8] "TLMSTATE"; u32 version (1); u32 cache type (0 = f32, 1 = f16)
 //   u64 model data checksum (.slm header); u64 model file size; u64 adapters identity
 //   u32 n_layers, kv_dim, vocab_size, context_length, position
 //   i32 tokens[position]
-//   f32 keys[n_layers][position][kv_dim]; f32 values[n_layers][position][kv_dim]
+//   keys[n_layers][position][kv_dim]; values[n_layers][position][kv_dim] (the cache type;
+//   f16 as IEEE binary16 bits)
 //   u64 XXH64 (seed 0) of every byte before it
 
 namespace {
@@ -134,13 +135,13 @@ uint64_t AdaptersIdentity(const AdapterSet& adapters) {
 
 Expected<std::vector<uint8_t>> Session::SaveState() const {
   const ModelConfig& c = model_.config();
-  const size_t row_bytes = static_cast<size_t>(cache_.kv_dim()) * sizeof(float);
+  const size_t row_bytes = static_cast<size_t>(cache_.kv_dim()) * cache_.element_bytes();
   const size_t rows = static_cast<size_t>(cache_.n_layers()) * position_;
   std::vector<uint8_t> out;
   out.reserve(kStateHeaderBytes + tokens_.size() * 4 + 2 * rows * row_bytes + 8);
   PutBytes(&out, kStateMagic, sizeof(kStateMagic));
   Put<uint32_t>(&out, kStateVersion);
-  Put<uint32_t>(&out, 0);
+  Put<uint32_t>(&out, static_cast<uint32_t>(cache_.type()));
   Put<uint64_t>(&out, model_.file().data_checksum());
   Put<uint64_t>(&out, model_.file().file_size());
   Put<uint64_t>(&out, AdaptersIdentity(adapters_));
@@ -150,12 +151,11 @@ Expected<std::vector<uint8_t>> Session::SaveState() const {
   Put<uint32_t>(&out, static_cast<uint32_t>(context_length()));
   Put<uint32_t>(&out, static_cast<uint32_t>(position_));
   PutBytes(&out, tokens_.data(), tokens_.size() * sizeof(int32_t));
-  if (position_ > 0) {
-    for (int l = 0; l < cache_.n_layers(); ++l) {
-      PutBytes(&out, cache_.key(l, 0), position_ * row_bytes);
-    }
-    for (int l = 0; l < cache_.n_layers(); ++l) {
-      PutBytes(&out, cache_.value(l, 0), position_ * row_bytes);
+  for (bool values : {false, true}) {
+    for (int l = 0; l < cache_.n_layers() && position_ > 0; ++l) {
+      const size_t at = out.size();
+      out.resize(at + position_ * row_bytes);
+      cache_.CopyOut(l, values, position_, out.data() + at);
     }
   }
   Put<uint64_t>(&out, XxHash64(out.data(), out.size()));
@@ -173,9 +173,9 @@ Status Session::RestoreState(const uint8_t* data, size_t size) {
   if (std::memcmp(magic, kStateMagic, sizeof(magic)) != 0) {
     return Status::Error("saved session: not a tinylm saved session (bad magic)");
   }
-  uint32_t version = 0, reserved = 0;
+  uint32_t version = 0, kv_type = 0;
   TL_RETURN_IF_ERROR(r.Read(&version));
-  TL_RETURN_IF_ERROR(r.Read(&reserved));
+  TL_RETURN_IF_ERROR(r.Read(&kv_type));
   if (version != kStateVersion) {
     return Errorf("saved session: version %u is not supported (this build reads %u)", version,
                   kStateVersion);
@@ -215,10 +215,17 @@ Status Session::RestoreState(const uint8_t* data, size_t size) {
         "saved session: it was saved with a context length of %u tokens, this session has %d",
         context, context_length());
   }
+  if (kv_type != static_cast<uint32_t>(cache_.type())) {
+    return Errorf("saved session: its KV cache is %s, this session's is %s",
+                  kv_type == 1   ? "f16"
+                  : kv_type == 0 ? "f32"
+                                 : "of an unknown type",
+                  KvTypeName(cache_.type()));
+  }
   if (position > context) {
     return Errorf("saved session: position %u exceeds its context length %u", position, context);
   }
-  const size_t row_bytes = static_cast<size_t>(kv_dim) * sizeof(float);
+  const size_t row_bytes = static_cast<size_t>(kv_dim) * cache_.element_bytes();
   const size_t expected =
       static_cast<size_t>(position) * 4 + 2 * static_cast<size_t>(n_layers) * position * row_bytes;
   if (r.remaining() != expected) {
@@ -234,11 +241,11 @@ Status Session::RestoreState(const uint8_t* data, size_t size) {
     }
   }
   // Everything is checked: only now is the state overwritten.
-  for (uint32_t l = 0; l < n_layers && position > 0; ++l) {
-    TL_RETURN_IF_ERROR(r.ReadBytes(cache_.key(static_cast<int>(l), 0), position * row_bytes));
-  }
-  for (uint32_t l = 0; l < n_layers && position > 0; ++l) {
-    TL_RETURN_IF_ERROR(r.ReadBytes(cache_.value(static_cast<int>(l), 0), position * row_bytes));
+  const uint8_t* rows = data + (size - 8 - r.remaining());
+  for (bool values : {false, true}) {
+    for (uint32_t l = 0; l < n_layers && position > 0; ++l, rows += position * row_bytes) {
+      cache_.CopyIn(static_cast<int>(l), values, static_cast<int>(position), rows);
+    }
   }
   tokens_.assign(tokens.begin(), tokens.end());
   position_ = static_cast<int>(position);

@@ -18,8 +18,9 @@
 namespace tinylm {
 
 struct SessionOptions {
-  int context_length = 0;  // 0 = the model's context length
-  int batch_size = 32;     // prompt tokens processed per forward call
+  int context_length = 0;        // 0 = the model's context length
+  int batch_size = 32;           // prompt tokens processed per forward call
+  KvType kv_type = KvType::F32;  // f16 halves the cache (runtime/kv_cache.h)
 };
 
 class Session {
@@ -48,6 +49,7 @@ class Session {
   int context_length() const { return cache_.capacity(); }
   const Model& model() const { return model_; }
   size_t kv_cache_bytes() const { return cache_.bytes(); }
+  KvType kv_type() const { return cache_.type(); }
   // The ids consumed so far: tokens()[p] was fed at position p (size() == position()).
   const std::vector<int32_t>& tokens() const { return tokens_; }
   void Reset() {

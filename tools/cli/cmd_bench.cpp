@@ -28,13 +28,14 @@ struct BenchResult {
   size_t kv_cache_bytes = 0;
 };
 
-Expected<BenchResult> RunOnce(const Args& args, int prompt_tokens, int gen_tokens) {
+Expected<BenchResult> RunOnce(const Args& args, int prompt_tokens, int gen_tokens, KvType kv_type) {
   BenchResult result;
   const double t0 = NowSeconds();
   TL_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, LoadModelArg(args));
   SessionOptions session_options;
   session_options.context_length = prompt_tokens + gen_tokens;
   session_options.batch_size = prompt_tokens;
+  session_options.kv_type = kv_type;
   if (session_options.context_length > model->config().context_length) {
     return Errorf("-p %d plus -n %d exceed the model's context length %d", prompt_tokens,
                   gen_tokens, model->config().context_length);
@@ -71,8 +72,8 @@ Expected<BenchResult> RunOnce(const Args& args, int prompt_tokens, int gen_token
 }  // namespace
 
 int BenchCommand(int argc, char** argv) {
-  auto args =
-      Args::Parse(argc, argv, {"-m", "-p", "-n", "-t", "--reps"}, {"--json", "--no-verify"});
+  auto args = Args::Parse(argc, argv, {"-m", "-p", "-n", "-t", "--reps", "--kv-type"},
+                          {"--json", "--no-verify"});
   if (!args.ok()) return Fail(args.status());
   if (!args->positional().empty()) {
     return Fail(Errorf("unexpected argument '%s'", args->positional()[0].c_str()));
@@ -84,6 +85,11 @@ int BenchCommand(int argc, char** argv) {
   for (const Status& s :
        {prompt_tokens.status(), gen_tokens.status(), threads.status(), reps.status()}) {
     if (!s.ok()) return Fail(s);
+  }
+  KvType kv_type = KvType::F32;
+  if (!ParseKvType(args->GetOr("--kv-type", "f32").c_str(), &kv_type)) {
+    return Fail(
+        Errorf("--kv-type must be f32 or f16, not '%s'", args->GetOr("--kv-type", "").c_str()));
   }
   if (Status s = SetMatMulThreads(*threads); !s.ok()) return Fail(s);
   const bool json = args->Has("--json");
@@ -97,26 +103,31 @@ int BenchCommand(int argc, char** argv) {
   model->reset();
 
   if (!json) {
-    std::printf("model %s, kernels %s, %d thread(s), prompt %d, decode %d, %d repetitions\n",
-                model_name.c_str(), kernels, *threads, *prompt_tokens, *gen_tokens, *reps);
+    std::printf(
+        "model %s, kernels %s, %d thread(s), prompt %d, decode %d, KV cache %s, %d "
+        "repetitions\n",
+        model_name.c_str(), kernels, *threads, *prompt_tokens, *gen_tokens, KvTypeName(kv_type),
+        *reps);
     std::printf("%4s %10s %12s %12s %10s %12s\n", "rep", "load ms", "prompt t/s", "decode t/s",
                 "GB/s", "peak MiB");
   }
+  size_t kv_cache_bytes = 0;
   for (int rep = 0; rep < *reps; ++rep) {
-    auto r = RunOnce(*args, *prompt_tokens, *gen_tokens);
+    auto r = RunOnce(*args, *prompt_tokens, *gen_tokens, kv_type);
     if (!r.ok()) return Fail(r.status());
     const double gb_per_s = static_cast<double>(weight_bytes) * r->decode_tokens_per_s / 1e9;
+    kv_cache_bytes = r->kv_cache_bytes;
     if (json) {
       std::printf(
           "{\"rep\": %d, \"model\": %s, \"kernels\": \"%s\", \"threads\": %d, "
           "\"prompt_tokens\": %d, \"decode_tokens\": %d, \"load_ms\": %.3f, "
           "\"prompt_tokens_per_s\": %.2f, \"decode_tokens_per_s\": %.2f, "
           "\"peak_memory_bytes\": %" PRIu64
-          ", \"kv_cache_bytes\": %zu, "
+          ", \"kv_type\": \"%s\", \"kv_cache_bytes\": %zu, "
           "\"weight_bytes_per_token\": %" PRIu64 ", \"decode_gb_per_s\": %.3f}\n",
           rep, json::Quote(model_name).c_str(), kernels, *threads, *prompt_tokens, *gen_tokens,
           r->load_ms, r->prompt_tokens_per_s, r->decode_tokens_per_s, r->peak_memory_bytes,
-          r->kv_cache_bytes, weight_bytes, gb_per_s);
+          KvTypeName(kv_type), r->kv_cache_bytes, weight_bytes, gb_per_s);
     } else {
       std::printf("%4d %10.2f %12.1f %12.1f %10.2f %12.1f\n", rep, r->load_ms,
                   r->prompt_tokens_per_s, r->decode_tokens_per_s, gb_per_s,
@@ -127,6 +138,8 @@ int BenchCommand(int argc, char** argv) {
   if (!json) {
     std::printf("weights read per decoded token: %.2f MB\n",
                 static_cast<double>(weight_bytes) / 1e6);
+    std::printf("KV cache (%s, %d positions): %.2f MB\n", KvTypeName(kv_type),
+                *prompt_tokens + *gen_tokens, static_cast<double>(kv_cache_bytes) / 1e6);
   }
   return 0;
 }
