@@ -42,6 +42,13 @@ TEST(QuantizeConvert, ReportedSizeOfEveryTypeIsTheWrittenFileSize) {
       ASSERT_TRUE(bytes.ok());
       EXPECT_EQ(report.file_bytes, bytes->size());
       EXPECT_EQ(report.file_bytes_if.at(type), bytes->size()) << TensorTypeName(type) << pure;
+      // The sizes with --pure toggled, which convert prints as a second line.
+      ConvertOptions toggled = options;
+      toggled.pure = !pure;
+      auto other = BuildSlm(*model, toggled, nullptr);
+      ASSERT_TRUE(other.ok());
+      EXPECT_EQ(report.file_bytes_if_other_pure.at(type), other->size())
+          << TensorTypeName(type) << !pure;
     }
   }
 }

@@ -217,9 +217,12 @@ Expected<std::vector<uint8_t>> BuildSlm(const ImportedModel& model, const Conver
   ConvertOptions as_given = options;
   as_given.keep_source_types = false;
   const TensorType kAll[] = {TensorType::F32, TensorType::F16, TensorType::Q8_0, TensorType::Q4_0};
+  ConvertOptions other_pure = as_given;
+  other_pure.pure = !options.pure;
   for (TensorType candidate : kAll) {
-    r.file_bytes_if[candidate] =
-        ExactFileSize(model, meta, as_given, candidate, std::string(TensorTypeName(candidate)));
+    const std::string key(TensorTypeName(candidate));
+    r.file_bytes_if[candidate] = ExactFileSize(model, meta, as_given, candidate, key);
+    r.file_bytes_if_other_pure[candidate] = ExactFileSize(model, meta, other_pure, candidate, key);
   }
   TensorType requested = options.type;
   if (options.auto_type && !options.keep_source_types) {
@@ -255,7 +258,7 @@ Expected<std::vector<uint8_t>> BuildSlm(const ImportedModel& model, const Conver
     const TensorType type = StoredType(t, model, options, requested);
     const bool matrix = t.shape.size() >= 2 && t.name != "pos_embd.weight";
     if (matrix && !options.keep_source_types && type == TensorType::F16 &&
-        TypeBlockSize(requested) > 1) {
+        TypeBlockSize(requested) > 1 && t.shape.back() % TypeBlockSize(requested) != 0) {
       r.notes.push_back("kept '" + t.name + "' as f16: its rows (" +
                         std::to_string(t.shape.back()) + " values) are not a multiple of 32");
     } else if (matrix && !options.keep_source_types && !options.pure && type != requested) {

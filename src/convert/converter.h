@@ -43,6 +43,7 @@ struct ConvertReport {
   TensorType type = TensorType::F32;              // the --type used (chosen by --type auto)
   std::map<TensorType, uint64_t> bytes_per_type;  // tensor bytes by stored type
   std::map<TensorType, uint64_t> file_bytes_if;   // exact file size had each --type been given
+  std::map<TensorType, uint64_t> file_bytes_if_other_pure;  // the same with --pure toggled
   std::vector<std::string> notes;
   bool has_tokenizer = false;
 };

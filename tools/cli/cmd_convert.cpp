@@ -109,13 +109,16 @@ int ConvertCommand(int argc, char** argv) {
   std::printf("\nfile size: %s (%llu bytes); budget %s: %s\n", Megabytes(r.file_bytes).c_str(),
               static_cast<unsigned long long>(r.file_bytes), Megabytes(options.budget).c_str(),
               r.file_bytes <= options.budget ? "fits" : "DOES NOT FIT");
-  std::printf("size by --type%s:", options.pure ? " (--pure)" : "");
-  for (const auto& [t, bytes] : r.file_bytes_if) {
-    std::printf(" %s %s (%llu bytes)%s;", std::string(TensorTypeName(t)).c_str(),
-                Megabytes(bytes).c_str(), static_cast<unsigned long long>(bytes),
-                bytes <= options.budget ? "" : " (over budget)");
+  for (bool pure : {options.pure, !options.pure}) {
+    std::printf("size by --type%s:", pure ? " (--pure)" : "");
+    for (const auto& [t, bytes] :
+         pure == options.pure ? r.file_bytes_if : r.file_bytes_if_other_pure) {
+      std::printf(" %s %s (%llu bytes)%s;", std::string(TensorTypeName(t)).c_str(),
+                  Megabytes(bytes).c_str(), static_cast<unsigned long long>(bytes),
+                  bytes <= options.budget ? "" : " (over budget)");
+    }
+    std::printf("\n");
   }
-  std::printf("\n");
   return 0;
 }
 
