@@ -29,6 +29,7 @@ echo "== wasm32-wasi build (core library and CLI)"
 cmake --preset wasm-core >/dev/null
 cmake --build --preset wasm-core -j "$jobs"
 scripts/wasi_smoke.sh build/wasm-core/tinylm.wasm build/release/stories260K.slm
+node --no-warnings scripts/wasi_run.mjs build/wasm-core/tinylm_kernels_check.wasm
 
 echo "== WebAssembly module and JS package (web/): Node and headless Chromium tests"
 cmake --preset wasm >/dev/null

@@ -9,95 +9,19 @@
 #include <random>
 
 #include "core/fp16.h"
+#include "kernel_agreement.h"
+#include "kernels/math.h"
 #include "kernels/matmul.h"
 #include "kernels/quant.h"
 
 namespace tinylm {
 namespace {
 
-std::vector<float> RandomVector(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
-
-// Float values a kernel must not treat specially: signed zeros, subnormals, huge values,
-// infinities, NaN, mixed into ordinary ones.
-std::vector<float> AdversarialVector(size_t n, uint32_t seed) {
-  const float specials[] = {0.0f,
-                            -0.0f,
-                            1e-45f,
-                            -3e-39f,
-                            std::numeric_limits<float>::min(),
-                            3e38f,
-                            -3e38f,
-                            std::numeric_limits<float>::infinity(),
-                            -std::numeric_limits<float>::infinity(),
-                            std::numeric_limits<float>::quiet_NaN(),
-                            65504.0f,
-                            6e-8f};
-  std::vector<float> v = RandomVector(n, seed);
-  std::mt19937 rng(seed * 7 + 1);
-  for (size_t i = 0; i < n; ++i) {
-    if (rng() % 5 == 0) v[i] = specials[rng() % (sizeof specials / sizeof specials[0])];
-  }
-  return v;
-}
-
-// Bitwise equality, where every NaN counts as equal to every NaN (the payload of a NaN
-// produced by arithmetic is left open by wasm; Forward canonicalizes the logits).
-bool SameBits(float a, float b) {
-  if (a != a && b != b) return true;
-  return std::memcmp(&a, &b, 4) == 0;
-}
-
-struct Matrix {
-  TensorType type;
-  std::vector<uint8_t> bytes;
-  int64_t rows, cols;
-  WeightMatrix view() const { return {type, bytes.data(), rows, cols}; }
-};
-
-Matrix MakeMatrix(TensorType type, const std::vector<float>& w, int64_t rows, int64_t cols) {
-  Matrix m{type, {}, rows, cols};
-  m.bytes.resize(static_cast<size_t>(rows) * m.view().row_bytes());
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* src = &w[r * cols];
-    uint8_t* dst = m.bytes.data() + r * m.view().row_bytes();
-    switch (type) {
-      case TensorType::F32:
-        std::memcpy(dst, src, cols * 4);
-        break;
-      case TensorType::F16:
-        ConvertRowF32ToF16(src, reinterpret_cast<uint16_t*>(dst), cols);
-        break;
-      case TensorType::Q8_0:
-        QuantizeRowQ8_0(src, reinterpret_cast<BlockQ8_0*>(dst), cols);
-        break;
-      case TensorType::Q4_0:
-        QuantizeRowQ4_0(src, reinterpret_cast<BlockQ4_0*>(dst), cols);
-        break;
-    }
-  }
-  return m;
-}
-
-void ExpectAllSetsAgree(const Matrix& m, const std::vector<float>& x, int tokens,
-                        const std::string& what) {
-  const WeightMatrix w = m.view();
-  std::vector<float> expected(static_cast<size_t>(tokens) * m.rows);
-  MatMulWith(ScalarKernels(), w, nullptr, x.data(), expected.data(), tokens);
-  for (const KernelSet* set : AvailableKernels()) {
-    std::vector<float> got(expected.size());
-    MatMulWith(*set, w, nullptr, x.data(), got.data(), tokens);
-    for (size_t i = 0; i < got.size(); ++i) {
-      ASSERT_TRUE(SameBits(got[i], expected[i])) << set->name << " " << what << " element " << i
-                                                 << ": " << got[i] << " vs " << expected[i];
-    }
-  }
-}
+using kernel_agreement::AdversarialVector;
+using kernel_agreement::MakeMatrix;
+using kernel_agreement::Matrix;
+using kernel_agreement::RandomVector;
+using kernel_agreement::SameBits;
 
 TEST(Kernels, ReportsTheSetsThisMachineRuns) {
   for (const KernelSet* set : AvailableKernels()) std::printf("kernel set: %s\n", set->name);
@@ -105,127 +29,61 @@ TEST(Kernels, ReportsTheSetsThisMachineRuns) {
   EXPECT_STREQ(AvailableKernels().front()->name, "scalar");
 }
 
-TEST(Kernels, EverySetMatchesTheScalarReferenceOnRandomMatrices) {
-  // Row counts around the 4-row groups, widths with and without an 8-element tail (float
-  // types) and from 1 to many 32-blocks (quantized types), 1 to 9 tokens.
-  for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::Q8_0, TensorType::Q4_0}) {
-    const bool quantized = type == TensorType::Q8_0 || type == TensorType::Q4_0;
-    for (int64_t cols : {32, 64, 96, 288, 768}) {
-      for (int64_t extra : {0, 4, 12}) {
-        const int64_t c = quantized ? cols : cols + extra;
-        if (quantized && extra != 0) continue;
-        for (int64_t rows : {1, 3, 4, 7, 13}) {
-          for (int tokens : {1, 2, 9}) {
-            const uint32_t seed = static_cast<uint32_t>(c * 1000 + rows * 10 + tokens);
-            const Matrix m = MakeMatrix(type, RandomVector(rows * c, seed), rows, c);
-            ExpectAllSetsAgree(m, RandomVector(tokens * c, seed + 1, 3.0f), tokens,
-                               std::string(TensorTypeName(type)) + " " + std::to_string(rows) +
-                                   "x" + std::to_string(c) + " t" + std::to_string(tokens));
-          }
-        }
-      }
-    }
-  }
-}
-
-TEST(Kernels, EverySetMatchesTheScalarReferenceOnAdversarialValues) {
-  const int64_t rows = 9, cols = 200;
-  for (TensorType type : {TensorType::F32, TensorType::F16}) {
-    const Matrix m = MakeMatrix(type, AdversarialVector(rows * cols, 5), rows, cols);
-    ExpectAllSetsAgree(m, AdversarialVector(3 * cols, 6), 3, std::string(TensorTypeName(type)));
-  }
-  // Quantized weights with every byte pattern (q8 -128 included, which no quantizer writes)
-  // and special f16 scales (subnormal, inf, NaN), against adversarial activations.
-  for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0}) {
-    Matrix m{type, {}, rows, 256};
-    m.bytes.resize(static_cast<size_t>(rows) * m.view().row_bytes());
-    std::mt19937 rng(9);
-    for (auto& b : m.bytes) b = static_cast<uint8_t>(rng());
-    const uint16_t scales[] = {0x0001, 0x7c00, 0xfc00, 0x7e00, 0x3c00, 0x8000, 0x0400};
-    const size_t block_bytes = type == TensorType::Q8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
-    for (size_t off = 0; off < m.bytes.size(); off += block_bytes) {
-      if (rng() % 3 == 0) std::memcpy(&m.bytes[off], &scales[rng() % 7], 2);
-    }
-    ExpectAllSetsAgree(m, AdversarialVector(3 * 256, 8), 3, std::string(TensorTypeName(type)));
-    ExpectAllSetsAgree(m, RandomVector(3 * 256, 10, 100.0f), 3, std::string(TensorTypeName(type)));
-  }
-}
-
-TEST(Kernels, DotOfEverySetMatchesTheReference) {
-  for (int n : {1, 5, 8, 9, 48, 64, 100, 1000}) {
-    for (bool adversarial : {false, true}) {
-      auto a = adversarial ? AdversarialVector(n, n) : RandomVector(n, n);
-      auto b = adversarial ? AdversarialVector(n, n + 1) : RandomVector(n, n + 1);
-      const float expected = Dot(a.data(), b.data(), n);
-      for (const KernelSet* set : AvailableKernels()) {
-        EXPECT_TRUE(SameBits(set->dot(a.data(), b.data(), n), expected)) << set->name << " " << n;
-      }
-    }
-  }
-}
-
-TEST(Kernels, WeightedRowsOfEverySetMatchTheReference) {
-  for (TensorType type : {TensorType::F32, TensorType::F16}) {
-    for (int64_t cols : {1, 7, 8, 16, 48, 64, 100}) {
-      for (int64_t rows : {1, 3, 17, 192}) {
-        for (bool adversarial : {false, true}) {
-          const auto values = adversarial ? AdversarialVector(rows * cols, 60 + rows)
-                                          : RandomVector(rows * cols, 60 + rows);
-          const Matrix m = MakeMatrix(type, values, rows, cols);
-          auto p = adversarial ? AdversarialVector(rows, 70) : RandomVector(rows, 70);
-          std::vector<float> expected(cols), got(cols);
-          WeightedRows(m.view(), p.data(), expected.data());
-          // The definition: per element, out = out + p[j] * w[j, d] in increasing j.
-          std::vector<float> row(cols);
-          for (int64_t d = 0; d < cols; ++d) {
-            float acc = 0.0f;
-            for (int64_t j = 0; j < rows; ++j) {
-              DequantizeRow(m.view(), j, row.data());
-              acc = acc + p[j] * row[d];
-            }
-            ASSERT_TRUE(SameBits(acc, expected[d])) << d;
-          }
-          for (const KernelSet* set : AvailableKernels()) {
-            set->weighted_rows(m.view(), p.data(), got.data());
-            for (int64_t d = 0; d < cols; ++d) {
-              ASSERT_TRUE(SameBits(got[d], expected[d]))
-                  << set->name << " " << TensorTypeName(type) << " " << rows << "x" << cols
-                  << " element " << d;
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-TEST(Kernels, ActivationQuantizationOfEverySetMatchesTheReference) {
-  for (int variant = 0; variant < 4; ++variant) {
-    const int64_t n = 32 * 40;
-    std::vector<float> x = variant == 0   ? RandomVector(n, 50)
-                           : variant == 1 ? AdversarialVector(n, 51)
-                           : variant == 2 ? RandomVector(n, 52, 1e-36f)  // 127 / amax overflows
-                                          : RandomVector(n, 53, 1e30f);
-    if (variant == 0) {
-      for (int i = 0; i < 32; ++i) x[i] = 0.5f * static_cast<float>(i - 16);  // exact ties
-      x[0] = 127.0f;
-    }
-    std::vector<BlockQ8_0> expected(n / 32), got(n / 32);
-    std::vector<float> expected_dx(n / 32), got_dx(n / 32);
-    QuantizeActivations(x.data(), n, expected.data(), expected_dx.data());
-    for (const KernelSet* set : AvailableKernels()) {
-      set->quantize(x.data(), n, got.data(), got_dx.data());
-      for (int64_t b = 0; b < n / 32; ++b) {
-        EXPECT_EQ(std::memcmp(&got[b], &expected[b], sizeof(BlockQ8_0)), 0)
-            << set->name << " variant " << variant << " block " << b;
-        EXPECT_TRUE(SameBits(got_dx[b], expected_dx[b])) << set->name << " block " << b;
-      }
-    }
-  }
-}
-
 // QuantizeActivations against its definition (ggml's x86 quantize_row_q8_0: d = amax / 127
 // as f16, id = 127 / amax, round half to even), evaluated here in double where exact.
+// The agreement battery (tests/kernel_agreement.h; the same checks run under Node for the
+// WebAssembly SIMD128 set): every set gives the scalar reference's bits.
+}  // namespace
+namespace kernel_agreement {
+void PrintTo(const Check& check, std::ostream* os) {
+  *os << check.name;
+}
+}  // namespace kernel_agreement
+namespace {
+
+class KernelAgreement : public ::testing::TestWithParam<kernel_agreement::Check> {};
+
+TEST_P(KernelAgreement, EverySetGivesTheReferenceBits) {
+  kernel_agreement::Mismatches m;
+  GetParam().run(&m);
+  EXPECT_EQ(m.count, 0) << m.first;
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, KernelAgreement, ::testing::ValuesIn(kernel_agreement::Checks()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// The reference's element-wise kernels are math::Exp and math::Silu, element by element.
+TEST(Kernels, ExpShiftedAndSwiGluAreMathExpAndSilu) {
+  std::vector<float> in = AdversarialVector(2000, 90);
+  const std::vector<float> up = RandomVector(in.size(), 91, 2.0f);
+  std::vector<float> e(in), g(in);
+  ExpShifted(e.data(), static_cast<int64_t>(e.size()), 0.25f);
+  SwiGlu(g.data(), up.data(), static_cast<int64_t>(g.size()));
+  for (size_t i = 0; i < in.size(); ++i) {
+    ASSERT_TRUE(SameBits(e[i], math::Exp(in[i] - 0.25f))) << in[i];
+    ASSERT_TRUE(SameBits(g[i], math::Silu(in[i]) * up[i])) << in[i];
+  }
+}
+
+// WeightedRows is its definition: per element, out = out + p[j] * w[j, d] in increasing j.
+TEST(Kernels, WeightedRowsIsThePerElementChain) {
+  for (TensorType type : {TensorType::F32, TensorType::F16}) {
+    const int64_t rows = 17, cols = 13;
+    const Matrix m = MakeMatrix(type, AdversarialVector(rows * cols, 92), rows, cols);
+    const auto p = RandomVector(rows, 93);
+    std::vector<float> got(cols), row(cols);
+    WeightedRows(m.view(), p.data(), got.data());
+    for (int64_t d = 0; d < cols; ++d) {
+      float acc = 0.0f;
+      for (int64_t j = 0; j < rows; ++j) {
+        DequantizeRow(m.view(), j, row.data());
+        acc = acc + p[j] * row[d];
+      }
+      EXPECT_TRUE(SameBits(acc, got[d])) << d;
+    }
+  }
+}
+
 TEST(Kernels, ActivationQuantizationFollowsGgmlX86) {
   std::vector<float> x = RandomVector(64, 3, 2.0f);
   std::vector<BlockQ8_0> q(2);

@@ -74,8 +74,8 @@ void ScalarQuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx
   }
 }
 
-const KernelSet kScalar = {"scalar", ScalarFloatRows,     ScalarQuantRows,
-                           Dot,      QuantizeActivations, WeightedRows};
+const KernelSet kScalar = {"scalar",     ScalarFloatRows, ScalarQuantRows, Dot, QuantizeActivations,
+                           WeightedRows, ExpShifted,      SwiGlu};
 
 const KernelSet& ChooseKernels() {
   const char* forced = std::getenv("TINYLM_KERNELS");

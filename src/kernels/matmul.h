@@ -54,10 +54,20 @@ struct KernelSet {
   // increasing j from 0: out[d] = out[d] + p[j] * w[j, d] (a multiply, then an add). The
   // attention's weighted sum of values (runtime/kv_cache.h stores them as such rows).
   void (*weighted_rows)(const WeightMatrix& w, const float* p, float* out);
+  // x[i] = math::Exp(x[i] - shift) (the softmax's exponentials).
+  void (*exp_shifted)(float* x, int64_t n, float shift);
+  // gate[i] = math::Silu(gate[i]) * up[i] (SwiGLU).
+  void (*swiglu)(float* gate, const float* up, int64_t n);
 };
 
-// The reference weighted_rows.
+// The reference weighted_rows, exp_shifted and swiglu. The SIMD versions of the last two
+// replay math::Exp and math::Silu operation for operation in every lane (kernels/math.h).
 void WeightedRows(const WeightMatrix& w, const float* p, float* out);
+void ExpShifted(float* x, int64_t n, float shift);
+void SwiGlu(float* gate, const float* up, int64_t n);
+
+// Softmax of ops.h (max, exponentials, a sum in index order, a division each) with `kernels`.
+void SoftmaxWith(const KernelSet& kernels, float* x, int64_t n);
 
 // The scalar reference, and the fastest set this machine supports (chosen once, at first use;
 // the environment variable TINYLM_KERNELS=scalar forces the reference, =avx2 the AVX2 set).

@@ -6,6 +6,7 @@
 //     (exact, subnormals and NaN included) to the same floats as F16ToF32.
 //   * quantized rows: exact integer block dots (i16 products, pairwise i32 sums), then the
 //     per-row float chain in block order, four rows in one f32x4.
+#include "kernels/activations_simd.h"
 #include "kernels/matmul.h"
 
 #if defined(__wasm_simd128__)
@@ -297,8 +298,8 @@ void WeightedRowsSimd128(const WeightMatrix& w, const float* p, float* out) {
   }
 }
 
-const KernelSet kSimd128 = {"wasm-simd128", FloatRows,       QuantRows,
-                            DotSimd128,     QuantizeSimd128, WeightedRowsSimd128};
+const KernelSet kSimd128 = {"wasm-simd128",  FloatRows,           QuantRows,         DotSimd128,
+                            QuantizeSimd128, WeightedRowsSimd128, ExpShiftedSimd128, SwiGluSimd128};
 
 }  // namespace
 

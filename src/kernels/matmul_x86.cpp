@@ -8,6 +8,7 @@
 //     in one __m128 lane per row, in block order, as the scalar chain does.
 // Four rows are processed together so that x is loaded once per four rows and the four float
 // chains are independent.
+#include "kernels/activations_simd.h"
 #include "kernels/matmul.h"
 
 #if defined(__x86_64__)
@@ -455,9 +456,10 @@ void WeightedRowsAvx2(const WeightMatrix& w, const float* p, float* out) {
   }
 }
 
-const KernelSet kAvx2 = {"x86-avx2", FloatRows, QuantRows, DotAvx2, QuantizeAvx2, WeightedRowsAvx2};
-const KernelSet kAvx2Vnni = {"x86-avx2-vnni", FloatRows,    QuantRowsVnni,
-                             DotAvx2,         QuantizeAvx2, WeightedRowsAvx2};
+const KernelSet kAvx2 = {"x86-avx2",   FloatRows,        QuantRows,      DotAvx2,
+                         QuantizeAvx2, WeightedRowsAvx2, ExpShiftedAvx2, SwiGluAvx2};
+const KernelSet kAvx2Vnni = {"x86-avx2-vnni", FloatRows,        QuantRowsVnni,  DotAvx2,
+                             QuantizeAvx2,    WeightedRowsAvx2, ExpShiftedAvx2, SwiGluAvx2};
 
 }  // namespace
 

@@ -69,7 +69,7 @@ void AttendOne(const ModelConfig& c, const KvCache& cache, int layer, int pos, c
       // multiplies (GPT-Neo: 1, i.e. unscaled).
       scores[j] = c.attn_scale == 0.0f ? scores[j] / sqrt_head_dim : scores[j] * c.attn_scale;
     }
-    Softmax(scores, n);
+    SoftmaxWith(kernels, scores, n);
     kernels.weighted_rows(cache.Values(layer, h / group, first, n), scores,
                           out + static_cast<size_t>(h) * c.head_dim);
   }
@@ -99,7 +99,7 @@ void FeedForward(const ModelConfig& c, const LayerWeights& w, ForwardScratch* s,
     AddLoraTerms(lora, layer, LoraSite::FfnGate, s->xn.data(), s->ffn_a.data(), n, s);
     MatMul(w.ffn_up, w.ffn_up_bias, s->xn.data(), s->ffn_b.data(), n);
     AddLoraTerms(lora, layer, LoraSite::FfnUp, s->xn.data(), s->ffn_b.data(), n, s);
-    for (size_t i = 0; i < f; ++i) s->ffn_a[i] = math::Silu(s->ffn_a[i]) * s->ffn_b[i];
+    ActiveKernels().swiglu(s->ffn_a.data(), s->ffn_b.data(), static_cast<int64_t>(f));
   } else {
     // down(act(up(x)))
     MatMul(w.ffn_up, w.ffn_up_bias, s->xn.data(), s->ffn_a.data(), n);
