@@ -5,6 +5,7 @@
 
 #include "core/fp16.h"
 #include "kernels/math.h"
+#include "kernels/matmul.h"
 
 namespace tinylm {
 
@@ -159,14 +160,7 @@ void LayerNorm(const float* x, const float* w, const float* b, float eps, int64_
 }
 
 void Softmax(float* x, int64_t n) {
-  float max_value = x[0];
-  for (int64_t i = 1; i < n; ++i) max_value = x[i] > max_value ? x[i] : max_value;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = math::Exp(x[i] - max_value);
-    sum += x[i];
-  }
-  for (int64_t i = 0; i < n; ++i) x[i] /= sum;  // a division, as the references do
+  SoftmaxWith(ScalarKernels(), x, n);
 }
 
 void ApplyRope(float* x, int n_heads, int head_dim, int rope_dim, const float* cos,
