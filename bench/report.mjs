@@ -133,7 +133,10 @@ md.push('- **tinylm** (native `tinylm bench --json`; WebAssembly `node web/bin/t
   'WebAssembly runs have one untimed warm-up repetition first (V8 tiers the module up).');
 md.push('- **GB/s** = weight bytes one decode step reads × decode t/s.');
 md.push('- **Memory**: native = peak RSS (VmHWM) of the process; Node = the module\'s linear memory (the wasm heap, not the Node process); ' +
-  'Chromium = VmHWM of the renderer process that hosts the page and its worker (the wasm heap in parentheses); ' +
+  'Chromium = VmHWM of the renderer process that hosts the page and its worker, for a page that loads the model by URL as an app does ' +
+  '(`TinyLM.load(url)`: the worker streams the file into wasm memory, so the weights exist once) and generates the same tokens once, ' +
+  'in a fresh browser profile (the wasm heap in parentheses; the timing page, which keeps the fetched file and a copy per repetition ' +
+  'in page memory to time loads from bytes in memory, is in the raw JSON as `timing_page_memory_bytes`); ' +
   'peers = VmHWM of the node process (node-llama-cpp, transformers.js in Node) or of the renderer (wllama, transformers.js in Chromium).');
 md.push('- **Peers** (`../shared/bench/peers/`, their own harnesses, same GGUF files): the same prompt length, token count and greedy decoding, ' +
   'but their prompt is text that maps to 64 tokens, and their t/s are measured from the request to the first sampled token (prompt) and over the 127 steps after it (decode), ' +

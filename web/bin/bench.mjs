@@ -23,7 +23,10 @@
 //   prompt_batch      tokens per forward call of the C API's session (32): the native
 //                     bench evaluates the whole prompt in one call
 //   peak_memory_bytes the size of the module's linear memory after the run
-//   page_memory_bytes Chromium: VmHWM of the renderer process hosting the page and worker
+//   page_memory_bytes Chromium: VmHWM of the renderer process hosting the page and worker, for
+//                     a page that loads the model by URL and generates once (MEMORY_PAGE)
+//   timing_page_memory_bytes  the same for the timing page, which also holds the fetched file
+//                     and a copy per repetition in page memory
 // load_ms starts with the model's bytes already in memory (Node: a Buffer; Chromium: an
 // ArrayBuffer the page fetched) and ends with a session ready.
 import fs from 'node:fs';
@@ -193,6 +196,28 @@ try {
 }
 </script>`;
 
+// The memory page: a page as an app writes it, which loads the model by URL (the worker streams
+// the response into wasm memory, so the weights exist once) and generates p + n tokens once.
+// page_memory_bytes is the VmHWM of this page's renderer, in a fresh browser profile. (The
+// timing page above keeps the fetched file and a copy per repetition in page memory, to time
+// loads from bytes in memory; its VmHWM is reported as timing_page_memory_bytes.)
+const MEMORY_PAGE = `<!doctype html><meta charset="utf-8"><title>tinylm memory</title><script type="module">
+import { TinyLM } from '/index.js';
+const q = Object.fromEntries(new URLSearchParams(location.search));
+const p = Number(q.p), n = Number(q.n);
+try {
+  const lm = await TinyLM.load('/model.slm', { contextLength: p + n, verify: q.verify === '1' });
+  let generated = 0;
+  for await (const _ of lm.generate(JSON.parse(q.prompt), { temperature: 0, maxTokens: n + 1,
+    ignoreEos: true, onToken: () => { generated++; } })) { /* text pieces: not needed */ }
+  if (generated !== n + 1) throw new Error('generated ' + generated + ' tokens, not ' + (n + 1));
+  window.__result = { memory_bytes: await lm.memoryBytes() };
+  await lm.dispose();
+} catch (e) {
+  window.__result = { error: String(e && e.stack || e) };
+}
+</script>`;
+
 // Cross-origin isolation: performance.now() then ticks in 5 us instead of 100 us (the module
 // itself uses no SharedArrayBuffer or threads).
 const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
@@ -204,6 +229,11 @@ function serve(modelPath, wasmPath) {
     if (p === '/' || p === '/bench.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...ISOLATED });
       res.end(PAGE);
+      return;
+    }
+    if (p === '/memory.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...ISOLATED });
+      res.end(MEMORY_PAGE);
       return;
     }
     let file = null;
@@ -236,9 +266,10 @@ function rendererPeakBytes(udd) {
   return peak;
 }
 
-async function runBrowser(opts, common, emit) {
+// Opens `page` (with query q) in headless Chromium with a fresh profile and waits for its
+// window.__result; returns it with the peak memory (VmHWM) of the page's renderer.
+async function runPage(opts, server, page, q) {
   const { chromium } = await import('playwright-core');
-  const server = await serve(path.resolve(opts.model), path.resolve(opts.wasm));
   const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'tinylm-bench-profile-'));
   let context = null;
   const errors = [];
@@ -248,27 +279,37 @@ async function runBrowser(opts, common, emit) {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    const page = context.pages()[0] || await context.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const q = new URLSearchParams({ p: opts.p, n: opts.n, reps: opts.reps, warmup: opts.warmup,
-      verify: opts.verify ? '1' : '0', prompt: JSON.stringify(benchPrompt(opts.p, common.vocab, common.bos)) });
-    await page.goto(`http://127.0.0.1:${server.address().port}/bench.html?${q}`);
-    await page.waitForFunction(() => window.__result !== undefined, null, { timeout: opts.timeout * 1000, polling: 200 });
-    const result = await page.evaluate(() => window.__result);
+    const tab = context.pages()[0] || await context.newPage();
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await tab.goto(`http://127.0.0.1:${server.address().port}/${page}?${q}`);
+    await tab.waitForFunction(() => window.__result !== undefined, null, { timeout: opts.timeout * 1000, polling: 200 });
+    const result = await tab.evaluate(() => window.__result);
     if (result.error) throw new Error(`in the page: ${result.error}`);
-    const extra = { startup_ms: round(result.startup_ms, 3), fetch_ms: round(result.fetch_ms, 3),
-      page_memory_bytes: rendererPeakBytes(udd), browser: `Chromium ${context.browser()?.version() ?? '?'}` };
-    for (const r of result.runs) {
-      emit({ rep: r.rep, load_ms: r.load_ms, prompt_tokens_per_s: opts.p / (r.prompt_ms / 1000),
-        decode_tokens_per_s: opts.n / (r.decode_ms / 1000), peak_memory_bytes: r.memory_bytes, extra });
-    }
+    return { result, peak: rendererPeakBytes(udd), browser: `Chromium ${context.browser()?.version() ?? '?'}` };
   } catch (e) {
     if (errors.length) e.message += ` (page errors: ${errors.join('; ')})`;
     throw e;
   } finally {
     if (context) await context.close().catch(() => {});
-    server.close();
     fs.rmSync(udd, { recursive: true, force: true });
+  }
+}
+
+async function runBrowser(opts, common, emit) {
+  const server = await serve(path.resolve(opts.model), path.resolve(opts.wasm));
+  try {
+    const q = new URLSearchParams({ p: opts.p, n: opts.n, reps: opts.reps, warmup: opts.warmup,
+      verify: opts.verify ? '1' : '0', prompt: JSON.stringify(benchPrompt(opts.p, common.vocab, common.bos)) });
+    const timing = await runPage(opts, server, 'bench.html', q);
+    const memory = await runPage(opts, server, 'memory.html', q);
+    const extra = { startup_ms: round(timing.result.startup_ms, 3), fetch_ms: round(timing.result.fetch_ms, 3),
+      page_memory_bytes: memory.peak, timing_page_memory_bytes: timing.peak, browser: timing.browser };
+    for (const r of timing.result.runs) {
+      emit({ rep: r.rep, load_ms: r.load_ms, prompt_tokens_per_s: opts.p / (r.prompt_ms / 1000),
+        decode_tokens_per_s: opts.n / (r.decode_ms / 1000), peak_memory_bytes: r.memory_bytes, extra });
+    }
+  } finally {
+    server.close();
   }
 }
 

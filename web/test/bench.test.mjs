@@ -74,4 +74,6 @@ test('bench --json --browser: the package worker in headless Chromium', { ...(sk
   const lines = benchLines(['--browser', '--chromium', chromiumPath]);
   checkLines(lines, 'wasm-chromium', 'worker');
   assert.ok(lines.every((l) => l.page_memory_bytes > l.peak_memory_bytes && l.startup_ms > 0));
+  // The timing page holds the fetched file and copies of it besides the module's memory.
+  assert.ok(lines.every((l) => l.timing_page_memory_bytes > l.peak_memory_bytes));
 });
