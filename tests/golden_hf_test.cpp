@@ -88,6 +88,49 @@ TEST_P(HfGolden, PromptLogitsDecodeLogitsAndGreedyIdsMatchTransformers) {
   EXPECT_EQ(ids, expected_ids);
 }
 
+// The f16 KV cache (runtime/kv_cache.h) against transformers' float32 logits: the rounding of
+// the cached keys and values (relative 2^-11) moves the logits by far less than the smallest
+// greedy margin of any fixture (0.015, README "Tolerances"), so the 24 greedy ids must be the
+// reference's. The bound on the logits, 1e-2, is above the largest difference measured on the
+// six families (7.8e-3 on gpt-neo, whose scores are unscaled; 1.6e-3 to 6.1e-3 elsewhere;
+// printed) and below that smallest margin; it still catches a cache that reads the wrong
+// position or head (those move the logits by > 0.1, README's mistake table).
+TEST_P(HfGolden, F16KvCacheStaysCloseToTransformersAndKeepsTheGreedyIds) {
+  TL_REQUIRE_FIXTURE(dir, "models/" + GetParam());
+  auto reference = json::Parse(testing::ReadText(dir + "/reference.json"));
+  ASSERT_TRUE(reference.ok()) << reference.message();
+  const std::vector<int32_t> prompt = Ids(*reference->find("prompt_ids"));
+  const std::vector<int32_t> expected_ids = Ids(*reference->find("generated_ids"));
+  const std::vector<float> ref = testing::ReadFloats(dir + "/reference.bin");
+  auto model = ConvertInMemory(dir);
+  ASSERT_TRUE(model.ok()) << model.message();
+  const int vocab = (*model)->config().vocab_size;
+  SessionOptions options;
+  options.kv_type = KvType::F16;
+  auto session = Session::Create(**model, options);
+  ASSERT_TRUE(session.ok()) << session.message();
+  std::vector<float> logits;
+  ASSERT_TRUE((*session)->Eval(prompt, true, &logits).ok());
+  float worst = 0;
+  for (size_t row = 0; row < prompt.size(); ++row) {
+    worst = std::max(worst, testing::MaxAbsDiff(&logits[row * vocab], &ref[row * vocab], vocab));
+  }
+  std::vector<float> step(logits.end() - vocab, logits.end());
+  std::vector<int32_t> ids;
+  for (int k = 0; k < 24; ++k) {
+    worst = std::max(worst, testing::MaxAbsDiff(step.data(), &ref[(12 + k) * vocab], vocab));
+    const int32_t next = Argmax(step.data(), vocab);
+    ids.push_back(next);
+    if (k < 23) {
+      ASSERT_TRUE((*session)->Eval(&next, 1, false, &step).ok());
+    }
+  }
+  std::printf("%s: f16 KV cache, max abs logit difference from transformers %.3g\n",
+              GetParam().c_str(), worst);
+  EXPECT_LE(worst, 1e-2f);
+  EXPECT_EQ(ids, expected_ids);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllFamilies, HfGolden,
                          ::testing::Values("llama-mha", "llama-gqa-tied", "gpt-neox",
                                            "gpt-neox-sequential", "gpt2", "gpt-neo"),

@@ -16,32 +16,14 @@
 #include "runtime/generate.h"
 #include "runtime/sampler.h"
 #include "runtime/session.h"
+#include "test_models.h"
 #include "test_util.h"
 
 namespace tinylm {
 namespace {
 
-// The repository's own stories260K (models/), converted in memory at `type`.
-std::unique_ptr<Model> LoadStories(TensorType type) {
-  const std::string dir = std::string(TINYLM_SOURCE_DIR) + "/models";
-  ConvertOptions options;
-  options.tokenizer_path = dir + "/tok512.bin";
-  options.type = type;
-  auto imported = ImportModel(dir + "/stories260K.bin", options);
-  EXPECT_TRUE(imported.ok()) << imported.message();
-  if (!imported.ok()) return nullptr;
-  auto bytes = BuildSlm(*imported, options, nullptr);
-  EXPECT_TRUE(bytes.ok()) << bytes.message();
-  if (!bytes.ok()) return nullptr;
-  auto mapped = MappedFile::FromBytes(bytes->data(), bytes->size());
-  EXPECT_TRUE(mapped.ok());
-  auto model = Model::FromMapped(std::move(mapped).value());
-  EXPECT_TRUE(model.ok()) << model.message();
-  return model.ok() ? std::move(model).value() : nullptr;
-}
-
 const Model& Stories() {
-  static const Model* model = LoadStories(TensorType::F32).release();
+  static const Model* model = testing::LoadBuiltInStories().release();
   return *model;
 }
 
@@ -139,7 +121,8 @@ TEST(SessionState, EmptySessionRoundTrips) {
 
 TEST(SessionState, RestoreOntoAnotherModelIsAnErrorAndLeavesTheSessionUnchanged) {
   const Model& f32 = Stories();
-  std::unique_ptr<Model> q8 = LoadStories(TensorType::Q8_0);  // same shapes, other weights
+  std::unique_ptr<Model> q8 =
+      testing::LoadBuiltInStories(TensorType::Q8_0);  // same shapes, other weights
   ASSERT_TRUE(q8);
   ASSERT_NE(q8->file().data_checksum(), f32.file().data_checksum());
   auto saver = NewSession(f32, 64);
