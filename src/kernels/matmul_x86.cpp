@@ -50,6 +50,35 @@ inline float RowValue(TensorType type, const uint8_t* row, int64_t i) {
   return F16ToF32(h);
 }
 
+// The canonical combination of the eight lanes of four accumulators at once: lane k of the
+// result is ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)) of a[k]. The halves are added
+// first (A_j = l_j + l_{j+4}), a 4x4 transpose lines the rows up, and (A0 + A2) + (A1 + A3)
+// finishes, each row the same operations as SumLanes.
+TL_AVX2 inline __m128 SumLanes4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  __m128 s0 = _mm_add_ps(_mm256_castps256_ps128(a0), _mm256_extractf128_ps(a0, 1));
+  __m128 s1 = _mm_add_ps(_mm256_castps256_ps128(a1), _mm256_extractf128_ps(a1, 1));
+  __m128 s2 = _mm_add_ps(_mm256_castps256_ps128(a2), _mm256_extractf128_ps(a2, 1));
+  __m128 s3 = _mm_add_ps(_mm256_castps256_ps128(a3), _mm256_extractf128_ps(a3, 1));
+  _MM_TRANSPOSE4_PS(s0, s1, s2, s3);
+  return _mm_add_ps(_mm_add_ps(s0, s2), _mm_add_ps(s1, s3));
+}
+
+// The tail (n % 8 elements) of a row: element n8 + j is added to lane j, the other lanes are
+// left exactly as they are (a select, not an addition of zero, which would turn -0 into +0).
+template <TensorType kType>
+TL_AVX2 inline __m256 AddTail(__m256 acc, const uint8_t* row, const float* x, int64_t n8,
+                              int64_t tail) {
+  alignas(32) float t[8] = {};
+  alignas(32) int32_t mask[8] = {};
+  for (int64_t j = 0; j < tail; ++j) {
+    t[j] = RowValue(kType, row, n8 + j) * x[n8 + j];
+    mask[j] = -1;
+  }
+  return _mm256_blendv_ps(
+      acc, _mm256_add_ps(acc, _mm256_load_ps(t)),
+      _mm256_castsi256_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(mask))));
+}
+
 // Dot of R rows (R = 1 or 4) with one x, canonical order. The accumulators are separate
 // variables (an array of them would stay in memory at -O2).
 template <TensorType kType, int R>
@@ -66,12 +95,20 @@ TL_AVX2 void DotRows(const uint8_t* const* rows, const float* x, int64_t n, floa
       a3 = _mm256_add_ps(a3, _mm256_mul_ps(LoadRow8<kType>(rows[3], i), xv));
     }
   }
-  const __m256 acc[4] = {a0, a1, a2, a3};
-  for (int k = 0; k < R; ++k) {
+  if (n8 < n) {
+    a0 = AddTail<kType>(a0, rows[0], x, n8, n - n8);
+    if constexpr (R == 4) {
+      a1 = AddTail<kType>(a1, rows[1], x, n8, n - n8);
+      a2 = AddTail<kType>(a2, rows[2], x, n8, n - n8);
+      a3 = AddTail<kType>(a3, rows[3], x, n8, n - n8);
+    }
+  }
+  if constexpr (R == 4) {
+    _mm_storeu_ps(out, SumLanes4(a0, a1, a2, a3));
+  } else {
     alignas(32) float lanes[8];
-    _mm256_store_ps(lanes, acc[k]);
-    for (int64_t j = 0; n8 + j < n; ++j) lanes[j] += RowValue(kType, rows[k], n8 + j) * x[n8 + j];
-    out[k] = SumLanes(lanes);
+    _mm256_store_ps(lanes, a0);
+    out[0] = SumLanes(lanes);
   }
 }
 
@@ -80,10 +117,12 @@ TL_AVX2 void FloatRowsTyped(const WeightMatrix& w, const float* x, float* y, int
                             int64_t r0, int64_t r1) {
   const size_t row_bytes = w.row_bytes();
   int64_t r = r0;
-  // Four rows share each load of x in a batch; a single token (decode) streams the rows one
+  // Four rows share each load of x in a batch; a single token (decode) streams long rows one
   // after another instead, which the memory system serves twice as fast as four interleaved
-  // row streams (measured on stories15M's f32 classifier).
-  for (; n_tokens > 1 && r + 4 <= r1; r += 4) {
+  // row streams (measured on stories15M's f32 classifier). Short rows (attention over the
+  // cached keys of one head, head_dim <= 64) are one stream either way and take the 4-row
+  // path, whose lane sums are combined in vector registers.
+  for (; (n_tokens > 1 || w.cols <= 64) && r + 4 <= r1; r += 4) {
     const uint8_t* rows[4];
     for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
     for (int t = 0; t < n_tokens; ++t) {
