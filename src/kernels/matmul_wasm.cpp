@@ -80,6 +80,22 @@ void DotRows(TensorType type, const uint8_t* const* rows, const float* x, int64_
       hi[k] = wasm_f32x4_add(hi[k], wasm_f32x4_mul(w_hi, x_hi));
     }
   }
+  if (R == 4 && n8 == n) {
+    // Four rows' lane sums in registers: A_j = l_j + l_{j+4} per row, a 4x4 transpose, then
+    // (A0 + A2) + (A1 + A3): each row the same operations as SumLanes.
+    v128_t a[4];
+    for (int k = 0; k < 4; ++k) a[k] = wasm_f32x4_add(lo[k % R], hi[k % R]);
+    const v128_t t0 = wasm_i32x4_shuffle(a[0], a[1], 0, 4, 1, 5);  // A0 r0, A0 r1, A1 r0, A1 r1
+    const v128_t t1 = wasm_i32x4_shuffle(a[2], a[3], 0, 4, 1, 5);  // A0 r2, A0 r3, A1 r2, A1 r3
+    const v128_t t2 = wasm_i32x4_shuffle(a[0], a[1], 2, 6, 3, 7);  // A2 r0, A2 r1, A3 r0, A3 r1
+    const v128_t t3 = wasm_i32x4_shuffle(a[2], a[3], 2, 6, 3, 7);  // A2 r2, A2 r3, A3 r2, A3 r3
+    const v128_t c0 = wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5);      // A0 of rows 0..3
+    const v128_t c1 = wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7);      // A1
+    const v128_t c2 = wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5);      // A2
+    const v128_t c3 = wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7);      // A3
+    wasm_v128_store(out, wasm_f32x4_add(wasm_f32x4_add(c0, c2), wasm_f32x4_add(c1, c3)));
+    return;
+  }
   for (int k = 0; k < R; ++k) {
     float lanes[8];
     wasm_v128_store(lanes, lo[k]);
@@ -94,7 +110,8 @@ void FloatRows(const WeightMatrix& w, const float* x, float* y, int n_tokens, in
   const size_t row_bytes = w.row_bytes();
   int64_t r = r0;
   // As on x86: four rows per load of x in a batch, one row stream at a time for decode.
-  for (; n_tokens > 1 && r + 4 <= r1; r += 4) {
+  // Short rows (attention over one head's cached keys) take the 4-row path in decode too.
+  for (; (n_tokens > 1 || w.cols <= 64) && r + 4 <= r1; r += 4) {
     const uint8_t* rows[4];
     for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
     for (int t = 0; t < n_tokens; ++t) {
