@@ -1,14 +1,13 @@
 #include <cstdlib>
 
-#include "commands.h"
+#include "internal_args.h"
+#include "model_path.h"
 #include "platform/file.h"
 
 namespace tinylm::cli {
 
-Expected<std::unique_ptr<Model>> LoadModelArg(const Args& args) {
-  ModelLoadOptions options;
-  options.verify_checksum = !args.Has("--no-verify");
-  if (auto path = args.Get("-m")) return Model::Load(*path, options);
+Expected<std::string> ModelPathArg(const Args& args) {
+  if (auto path = args.Get("-m")) return *path;
   // The built-in model, converted from models/stories260K.bin by the build.
   const char* env = std::getenv("TINYLM_DEFAULT_MODEL");
   const std::string path = env && *env ? env : TINYLM_DEFAULT_MODEL;
@@ -18,6 +17,13 @@ Expected<std::unique_ptr<Model>> LoadModelArg(const Args& args) {
         "(build the 'default_model' target)",
         path.c_str());
   }
+  return path;
+}
+
+Expected<std::unique_ptr<Model>> LoadModelArg(const Args& args) {
+  ModelLoadOptions options;
+  options.verify_checksum = !args.Has("--no-verify");
+  TL_ASSIGN_OR_RETURN(const std::string path, ModelPathArg(args));
   return Model::Load(path, options);
 }
 
