@@ -2,6 +2,7 @@
 // tinylm_last_error() reads. Internal to src/api/.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -63,6 +64,17 @@ struct tinylm_chat_template {
   std::string text;                     // the last render result
   std::string end_marker;
 };
+
+// web/src/core.js writes tinylm_sampling and reads tinylm_generate_stats at these offsets
+// in the WebAssembly module's memory (wasm32: 4-byte pointers, 8-byte aligned uint64).
+#if defined(__wasm32__)
+static_assert(offsetof(tinylm_sampling, seed) == 40 && offsetof(tinylm_sampling, n_bias) == 60 &&
+              offsetof(tinylm_sampling, stop_strings) == 64 &&
+              offsetof(tinylm_sampling, keep_tokens) == 84 && sizeof(tinylm_sampling) == 88);
+static_assert(offsetof(tinylm_generate_stats, prompt_seconds) == 8 &&
+              offsetof(tinylm_generate_stats, reevaluated_tokens) == 32 &&
+              sizeof(tinylm_generate_stats) == 40);
+#endif
 
 namespace tinylm::api {
 
