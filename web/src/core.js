@@ -346,7 +346,7 @@ export class Engine extends WasmModule {
   // Writes tinylm_sampling for `o` at ptr, the arrays it points to in `scratch` allocations
   // (freed by the caller). Options: temperature, topK, topP, minP, typicalP, repeatPenalty,
   // repeatLastN, presencePenalty, frequencyPenalty, logitBias, seed, ignoreEos, stop
-  // (strings), stopIds, contextShift, keep.
+  // (strings), stopIds, contextShift, keep (ignoreStop: ignoreEos's older name).
   writeSampling(ptr, o, scratch) {
     this.x.tinylm_sampling_defaults(ptr);  // returned through a pointer (wasm32 C ABI)
     const v = this.view();
@@ -355,7 +355,7 @@ export class Engine extends WasmModule {
     f32(0, o.temperature); i32(4, o.topK); f32(8, o.topP); f32(12, o.minP); f32(16, o.typicalP);
     f32(20, o.repeatPenalty); i32(24, o.repeatLastN); f32(28, o.presencePenalty); f32(32, o.frequencyPenalty);
     if (o.seed !== undefined) v.setBigUint64(ptr + 40, BigInt.asUintN(64, BigInt(o.seed)), true);
-    i32(48, o.ignoreEos ? 1 : 0);
+    i32(48, o.ignoreEos || o.ignoreStop ? 1 : 0);
     const array = (bytes) => { const p = this.x.tinylm_alloc(Math.max(bytes, 1)); if (!p) throw this.error('out of memory'); scratch.push(p); return p; };
     const bias = biasEntries(o.logitBias);
     if (bias.length) {
