@@ -1,7 +1,9 @@
-/* tinylm's C API: load a .slm model (file or memory), tokenize, evaluate, sample, generate
- * (token by token or with a callback), save/restore/truncate sessions, attach LoRA adapters,
- * render chat templates. It is also the boundary of the WebAssembly module (web/). A complete
- * example program: docs/api.md (examples/api_example.c, built and run by CI).
+/* tinylm's C API: load a .slm model (file or memory), tokenize and detokenize (the model's
+ * tokenizer or one read from a file; incrementally for streaming), evaluate, sample (the
+ * sampler chain on any logits), generate (token by token or with a callback; stop strings,
+ * context shift), save/restore/truncate sessions, attach LoRA adapters, render chat
+ * templates. The CLI's inference commands and the WebAssembly package (web/) are built on
+ * it. A complete example program: docs/api.md (examples/api_example.c, built and run by CI).
  *
  * Conventions:
  *   - Handles are opaque (tinylm_model, tinylm_session, tinylm_adapter, tinylm_tokenizer,
@@ -11,7 +13,8 @@
  *     on the same thread).
  *   - Strings are UTF-8. Strings returned as `const char*` are owned by the handle they came
  *     from and stay valid until the next call on that handle (or its free).
- *   - A session borrows its model: free the sessions before the model.
+ *   - A session borrows its model, an adapter its base model, a decoder its tokenizer: free
+ *     sessions and decoders first, then adapters, then models.
  */
 #ifndef TINYLM_H_
 #define TINYLM_H_

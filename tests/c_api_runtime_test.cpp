@@ -320,7 +320,7 @@ TEST(CApiCli, InferenceCommandsIncludeTheCApiOnly) {
   const std::string dir = std::string(TINYLM_SOURCE_DIR) + "/tools/cli/";
   for (const char* file :
        {"cmd_run.cpp", "cmd_chat.cpp", "cmd_tokenize.cpp", "cmd_chat_render.cpp", "api_args.h",
-        "api_args.cpp", "sampling_args.h", "sampling_args.cpp", "model_path.h"}) {
+        "api_args.cpp", "sampling_args.h", "sampling_args.cpp", "model_path.h", "model_path.cpp"}) {
     std::ifstream in(dir + file);
     ASSERT_TRUE(in.good()) << file;
     std::string line;

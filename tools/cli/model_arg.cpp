@@ -1,24 +1,8 @@
-#include <cstdlib>
-
+// -m for the commands on the C++ core (internal_args.h).
 #include "internal_args.h"
 #include "model_path.h"
-#include "platform/file.h"
 
 namespace tinylm::cli {
-
-Expected<std::string> ModelPathArg(const Args& args) {
-  if (auto path = args.Get("-m")) return *path;
-  // The built-in model, converted from models/stories260K.bin by the build.
-  const char* env = std::getenv("TINYLM_DEFAULT_MODEL");
-  const std::string path = env && *env ? env : TINYLM_DEFAULT_MODEL;
-  if (!FileExists(path)) {
-    return Errorf(
-        "no model given (-m MODEL.slm) and the built-in model is missing at %s "
-        "(build the 'default_model' target)",
-        path.c_str());
-  }
-  return path;
-}
 
 Expected<std::unique_ptr<Model>> LoadModelArg(const Args& args) {
   ModelLoadOptions options;
