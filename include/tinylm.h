@@ -206,7 +206,8 @@ void tinylm_generate_get_stats(const tinylm_session* session, tinylm_generate_st
 
 /* Called for each generated token with its id and the text it makes final (possibly "");
  * at the end, once more with id -1 and the remaining text when there is any. Return 0 to go
- * on, non-zero to stop (the remaining text is then dropped). */
+ * on, non-zero to stop (the remaining text is then dropped). It must not call functions on
+ * the generating session. */
 typedef int32_t (*tinylm_token_callback)(int32_t id, const char* piece, size_t length,
                                          void* user_data);
 
