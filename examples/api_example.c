@@ -1,6 +1,8 @@
 /* A complete program on tinylm's C API (include/tinylm.h), as shown in docs/api.md:
  * load a model, render a chat prompt, tokenize, stream a generation through a callback with
- * sampling options, save the session, continue, restore, go back, and report errors.
+ * sampling options and a stop string, save the session, continue, restore, go back, run
+ * your own loop with tinylm_session_eval + tinylm_sample + the streaming decoder, and
+ * report errors.
  *
  *   cc -std=c11 examples/api_example.c -Iinclude build/release/libtinylm_core.a -lstdc++ -lm
  *   ./a.out build/release/stories260K.slm
@@ -64,6 +66,9 @@ int main(int argc, char** argv) {
   sampling.top_p = 0.9f;
   sampling.repeat_penalty = 1.1f;
   sampling.seed = 42;
+  const char* stops[1] = {"\n\n"}; /* never printed; matched across tokens */
+  sampling.stop_strings = stops;
+  sampling.n_stop_strings = 1;
   int count = 0;
   printf("%s", text);
   int32_t generated = tinylm_generate(session, ids, n, &sampling, 40, print_piece, &count);
@@ -94,6 +99,29 @@ int main(int argc, char** argv) {
     return fail("generate");
   }
   printf("\n");
+
+  /* Your own loop: evaluate, sample with the same chain, decode as the ids come. */
+  tinylm_session_reset(session);
+  tinylm_tokenizer* tokenizer = tinylm_model_tokenizer(model);
+  tinylm_decoder* decoder = tinylm_decoder_create(tokenizer);
+  tinylm_sampling own = tinylm_sampling_defaults();
+  own.repeat_penalty = 1.3f;
+  uint64_t rng = 7; /* the seed; tinylm_sample advances it */
+  for (int32_t i = 0; i < n; ++i) tinylm_decoder_push(decoder, ids[i], NULL); /* spacing */
+  const float* logits = tinylm_session_eval(session, ids, n, 0);
+  printf("%s", text);
+  for (int i = 0; i < 20 && logits; ++i) {
+    int32_t n_history = 0;
+    const int32_t* history = tinylm_session_tokens(session, &n_history);
+    int32_t id =
+        tinylm_sample(&own, logits, tinylm_model_vocab_size(model), history, n_history, &rng);
+    if (id < 0) return fail("sample");
+    if (id == tinylm_tokenizer_eos_id(tokenizer)) break;
+    printf("%s", tinylm_decoder_push(decoder, id, NULL));
+    logits = tinylm_session_eval(session, &id, 1, 0);
+  }
+  printf("%s\n", tinylm_decoder_flush(decoder, NULL));
+  tinylm_decoder_free(decoder);
 
   tinylm_session_free(session);
   tinylm_model_free(model);

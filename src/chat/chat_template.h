@@ -50,4 +50,12 @@ const char* BuiltinTemplateFixture(std::string_view name);
 // The model's own template: the .slm metadata key "tokenizer.chat_template" (error if absent).
 Expected<std::string> ModelTemplateSource(const Model& model);
 
+// The text that ends an assistant message in this template: what it renders right after an
+// assistant message's content, up to the end of that line, without surrounding spaces
+// ("<|im_end|>" for chatml, "</s>" for llama2, "<|eot_id|>" for llama3). Empty when the
+// template adds nothing there or fails to render. `tokens`: the bos_token / eos_token
+// variables to render with (after messages and add_generation_prompt).
+std::string EndMarker(const Template& tmpl, const RenderOptions& options,
+                      const json::Value::Object& tokens);
+
 }  // namespace tinylm::chat

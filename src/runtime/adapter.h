@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/lora_spec.h"  // the --lora PATH[:SCALE] syntax
 #include "format/slm.h"
 #include "kernels/ops.h"
 #include "platform/file.h"
@@ -118,13 +119,5 @@ class AdapterSet {
  private:
   std::vector<ActiveAdapter> active_;
 };
-
-// Parses "PATH" or "PATH:SCALE" (the CLI's --lora); a suffix that is not a number is part
-// of the path.
-struct LoraSpec {
-  std::string path;
-  float scale = 1.0f;
-};
-Expected<LoraSpec> ParseLoraSpec(const std::string& text);
 
 }  // namespace tinylm

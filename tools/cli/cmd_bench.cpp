@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "core/json.h"
+#include "internal_args.h"
 #include "kernels/matmul.h"
 #include "platform/clock.h"
 #include "platform/memory.h"

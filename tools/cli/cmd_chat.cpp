@@ -1,7 +1,8 @@
 // `tinylm chat`: an interactive multi-turn conversation in the terminal. Each turn renders
 // the whole conversation with the chat template, tokenizes it, keeps the longest common
-// prefix with the ids the session already consumed (Session::Truncate) and evaluates only
-// the rest, so the KV cache is reused across turns instead of re-reading the history.
+// prefix with the ids the session already consumed (tinylm_session_keep_prefix) and
+// evaluates only the rest, so the KV cache is reused across turns instead of re-reading the
+// history. Built on the C API (include/tinylm.h).
 #include <unistd.h>
 
 #include <chrono>
@@ -10,12 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "chat/chat_template.h"
+#include "api_args.h"
 #include "commands.h"
-#include "core/json.h"
-#include "runtime/generate.h"
-#include "runtime/sampler.h"
-#include "runtime/session.h"
 #include "sampling_args.h"
 
 namespace tinylm::cli {
@@ -31,67 +28,55 @@ struct Message {
   std::string content;
 };
 
-// The text that ends an assistant message in this template: what it renders right after
-// an assistant message's content, up to the end of that line, without surrounding spaces
-// ("<|im_end|>" for chatml, "</s>" for llama2, "<|eot_id|>" for llama3). Empty when the
-// template adds nothing there.
-std::string EndMarker(const chat::Template& tmpl, const std::string& bos, const std::string& eos) {
-  static const char kSentinel[] = "\x01tinylm-end-marker\x01";
-  json::Value::Object vars;
-  json::Value::Array messages;
-  for (const auto& [role, content] :
-       {std::pair<const char*, const char*>{"user", "hi"},
-        std::pair<const char*, const char*>{"assistant", kSentinel}}) {
-    messages.push_back(json::Value::MakeObject(
-        {{"role", json::Value::MakeString(role)}, {"content", json::Value::MakeString(content)}}));
+// The template: --template NAME, else the model's own.
+Expected<TemplateHandle> LoadTemplate(const Args& args, tinylm_model* model) {
+  if (auto name = args.Get("--template")) {
+    TemplateHandle tmpl(tinylm_chat_template_builtin(name->c_str()));
+    if (!tmpl) return ApiError();
+    return tmpl;
   }
-  vars.emplace_back("messages", json::Value::MakeArray(std::move(messages)));
-  vars.emplace_back("add_generation_prompt", json::Value::MakeBool(false));
-  vars.emplace_back("bos_token", json::Value::MakeString(bos));
-  vars.emplace_back("eos_token", json::Value::MakeString(eos));
-  auto text = tmpl.Render(json::Value::MakeObject(std::move(vars)));
-  if (!text.ok()) return std::string();
-  const size_t at = text->find(kSentinel);
-  if (at == std::string::npos) return std::string();
-  std::string after = text->substr(at + sizeof(kSentinel) - 1);
-  after = after.substr(0, after.find('\n'));
-  const size_t first = after.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return std::string();
-  const size_t last = after.find_last_not_of(" \t\r");
-  return after.substr(first, last - first + 1);
+  size_t length = 0;
+  const char* source = tinylm_model_chat_template(model, &length);
+  if (!source) {
+    return ApiError().WithContext(
+        std::string("this model has no chat template; choose one with --template NAME (") +
+        tinylm_chat_template_names() + ")");
+  }
+  TemplateHandle tmpl(tinylm_chat_template_parse(source, length));
+  if (!tmpl) return ApiError().WithContext("parsing the chat template");
+  return tmpl;
 }
 
-Expected<std::string> Render(const chat::Template& tmpl, const std::vector<Message>& conversation,
-                             const std::string& bos, const std::string& eos) {
-  json::Value::Array messages;
-  for (const Message& m : conversation) {
-    messages.push_back(json::Value::MakeObject({{"role", json::Value::MakeString(m.role)},
-                                                {"content", json::Value::MakeString(m.content)}}));
-  }
-  json::Value::Object vars;
-  vars.emplace_back("messages", json::Value::MakeArray(std::move(messages)));
-  vars.emplace_back("add_generation_prompt", json::Value::MakeBool(true));
-  vars.emplace_back("bos_token", json::Value::MakeString(bos));
-  vars.emplace_back("eos_token", json::Value::MakeString(eos));
-  return tmpl.Render(json::Value::MakeObject(std::move(vars)));
+std::string Piece(tinylm_tokenizer* tokenizer, int32_t id) {
+  if (id < 0 || id >= tinylm_tokenizer_size(tokenizer)) return std::string();
+  size_t length = 0;
+  const char* piece = tinylm_tokenizer_piece(tokenizer, id, &length);
+  return std::string(piece, length);
 }
 
-// The rendered conversation as ids: special tokens written by the template are matched
-// (as apply_chat_template(tokenize=True) does); BOS is added when the tokenizer adds one
-// and the template did not already write it (as llama.cpp does).
-Expected<std::vector<int32_t>> Tokenize(const Tokenizer& tokenizer, const std::string& text) {
-  TL_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
-                      tokenizer.Encode(text, /*add_bos=*/false, /*parse_special=*/true));
-  const int32_t bos = tokenizer.bos_id();
-  if (tokenizer.vocab().add_bos && bos >= 0 && (ids.empty() || ids[0] != bos)) {
-    ids.insert(ids.begin(), bos);
-  }
-  return ids;
+// The conversation rendered with the generation prompt.
+Expected<std::string> Render(tinylm_chat_template* tmpl, const std::vector<Message>& conversation) {
+  std::vector<tinylm_chat_message> messages;
+  for (const Message& m : conversation) messages.push_back({m.role.c_str(), m.content.c_str()});
+  size_t length = 0;
+  const char* text =
+      tinylm_chat_template_apply(tmpl, messages.data(), static_cast<int32_t>(messages.size()),
+                                 /*add_generation_prompt=*/1, &length);
+  if (!text) return ApiError();
+  return std::string(text, length);
 }
 
-std::string Piece(const Tokenizer& tokenizer, int32_t id) {
-  if (id < 0 || id >= tokenizer.size()) return std::string();
-  return tokenizer.vocab().pieces[static_cast<size_t>(id)];
+struct Reply {
+  std::string text;
+};
+
+int32_t StreamPiece(int32_t, const char* piece, size_t length, void* reply) {
+  if (length > 0) {
+    static_cast<Reply*>(reply)->text.append(piece, length);
+    std::fwrite(piece, 1, length, stdout);
+    std::fflush(stdout);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -108,10 +93,10 @@ int ChatCommand(int argc, char** argv) {
   if (!args->positional().empty()) {
     return Fail(Errorf("unexpected argument '%s'", args->positional()[0].c_str()));
   }
-  auto model_or = LoadModelArg(*args);
+  auto model_or = OpenModelArg(*args);
   if (!model_or.ok()) return Fail(model_or.status());
-  const Model& model = **model_or;
-  const Tokenizer* tokenizer = model.tokenizer();
+  tinylm_model* model = model_or->get();
+  tinylm_tokenizer* tokenizer = tinylm_model_tokenizer(model);
   if (!tokenizer) return Fail(Status::Error("chat needs a model with a tokenizer"));
 
   auto max_tokens = args->IntOr("-n", 256, 1, 1 << 24);
@@ -119,52 +104,37 @@ int ChatCommand(int argc, char** argv) {
   for (const Status& s : {max_tokens.status(), context.status()}) {
     if (!s.ok()) return Fail(s);
   }
-  SamplerOptions sampler_options;
-  sampler_options.seed =
+  SamplingArgs sampling;
+  sampling.sampling.seed =
       static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
-  GenerateOptions options;
-  if (Status s = ParseSamplingArgs(*args, model.config().vocab_size, &sampler_options, &options);
-      !s.ok()) {
+  if (Status s = ParseSamplingArgs(*args, tinylm_model_vocab_size(model), &sampling); !s.ok()) {
     return Fail(s);
   }
-  options.ignore_stop = args->Has("--ignore-eos");
+  sampling.sampling.ignore_stop = args->Has("--ignore-eos");
 
-  // The template: --template NAME, else the model's own.
-  Expected<std::string> source = std::string();
-  if (auto name = args->Get("--template")) {
-    source = chat::BuiltinTemplateSource(*name);
-  } else {
-    source = chat::ModelTemplateSource(model);
-    if (!source.ok()) {
-      return Fail(source.status().WithContext(
-          "this model has no chat template; choose one with --template NAME (" +
-          chat::BuiltinTemplateNames() + ")"));
-    }
-  }
-  if (!source.ok()) return Fail(source.status());
-  auto tmpl = chat::Template::Parse(*source);
-  if (!tmpl.ok()) return Fail(tmpl.status().WithContext("parsing the chat template"));
-  const std::string bos = Piece(*tokenizer, tokenizer->bos_id());
-  const std::string eos = Piece(*tokenizer, tokenizer->eos_id());
+  auto tmpl_or = LoadTemplate(*args, model);
+  if (!tmpl_or.ok()) return Fail(tmpl_or.status());
+  tinylm_chat_template* tmpl = tmpl_or->get();
+  const std::string bos = Piece(tokenizer, tinylm_tokenizer_bos_id(tokenizer));
+  const std::string eos = Piece(tokenizer, tinylm_tokenizer_eos_id(tokenizer));
+  tinylm_chat_template_set_tokens(tmpl, bos.c_str(), eos.c_str());
 
   // A turn ends on the model's stop ids or on the template's end marker (also as an id when
   // it is one token of the vocabulary, which the decoder may render as nothing).
-  const std::string end_marker = EndMarker(**tmpl, bos, eos);
+  const std::string end_marker = tinylm_chat_template_end_marker(tmpl);
   if (!end_marker.empty()) {
-    options.stop_strings.push_back(end_marker);
-    const int32_t id = tokenizer->PieceToId(end_marker);
-    if (id >= 0) options.extra_stop_ids.push_back(id);
+    sampling.stop_strings.push_back(end_marker);
+    const int32_t id = tinylm_tokenizer_piece_id(tokenizer, end_marker.data(), end_marker.size());
+    if (id >= 0) sampling.stop_ids.push_back(id);
   }
+  const tinylm_sampling* options = sampling.Bind();
 
-  SessionOptions session_options;
-  session_options.context_length = *context;
-  auto session_or = Session::Create(model, session_options);
-  if (!session_or.ok()) return Fail(session_or.status());
-  Session& session = **session_or;
-  auto lora = LoadLoraArgs(*args, model);
+  SessionHandle session_handle(tinylm_session_create(model, *context));
+  if (!session_handle) return Fail(ApiError());
+  tinylm_session* session = session_handle.get();
+  auto lora = OpenLoraArgs(*args, model);
   if (!lora.ok()) return Fail(lora.status());
-  if (Status s = AttachLoraArgs(*lora, &session); !s.ok()) return Fail(s);
-  Sampler sampler(sampler_options);
+  if (Status s = AttachLoraArgs(*lora, session); !s.ok()) return Fail(s);
   const bool verbose = args->Has("--verbose");
   const bool interactive = isatty(0) != 0;
 
@@ -176,7 +146,8 @@ int ChatCommand(int argc, char** argv) {
   start_conversation();
   if (verbose) {
     std::fprintf(stderr, "tinylm: chat: context %d tokens; end marker \"%s\"; seed %" PRIu64 "\n",
-                 session.context_length(), end_marker.c_str(), sampler_options.seed);
+                 tinylm_session_context_length(session), end_marker.c_str(),
+                 sampling.sampling.seed);
   }
 
   int turn = 0;
@@ -200,60 +171,53 @@ int ChatCommand(int argc, char** argv) {
     if (line == "/exit" || line == "/quit") break;
     if (line == "/reset") {
       start_conversation();
-      session.Reset();
+      tinylm_session_reset(session);
       std::fputs("tinylm: the conversation was reset\n", stderr);
       continue;
     }
     if (line.empty()) continue;
 
     conversation.push_back({"user", line});
-    auto rendered = Render(**tmpl, conversation, bos, eos);
+    auto rendered = Render(tmpl, conversation);
     if (!rendered.ok()) return Fail(rendered.status().WithContext("rendering the chat template"));
-    auto ids = Tokenize(*tokenizer, *rendered);
+    // Special tokens written by the template are matched (as apply_chat_template(
+    // tokenize=True) does); BOS is added when the tokenizer adds one and the template did
+    // not already write it (as llama.cpp does).
+    auto ids = Encode(tokenizer, *rendered, TINYLM_BOS_ONCE, /*parse_special=*/true);
     if (!ids.ok()) return Fail(ids.status());
     if (ids->empty()) return Fail(Status::Error("the rendered conversation has no tokens"));
-    if (static_cast<int>(ids->size()) >= session.context_length()) {
+    const int context_length = tinylm_session_context_length(session);
+    if (static_cast<int>(ids->size()) >= context_length) {
       return Fail(Errorf(
           "the conversation (%zu tokens) no longer fits the context (%d tokens); /reset starts "
           "over",
-          ids->size(), session.context_length()));
+          ids->size(), context_length));
     }
 
     // Reuse the longest common prefix of what the session holds; evaluate the rest (at
     // least one token, for the logits of the next one).
-    const std::vector<int32_t>& held = session.tokens();
-    size_t common = 0;
-    while (common < held.size() && common < ids->size() && held[common] == (*ids)[common]) {
-      ++common;
-    }
-    if (common == ids->size()) --common;
-    if (Status s = session.Truncate(static_cast<int>(common)); !s.ok()) return Fail(s);
-    const std::vector<int32_t> rest(ids->begin() + static_cast<std::ptrdiff_t>(common), ids->end());
+    const int32_t common =
+        tinylm_session_keep_prefix(session, ids->data(), static_cast<int32_t>(ids->size()));
+    if (common < 0) return Fail(ApiError());
+    const int32_t rest = static_cast<int32_t>(ids->size()) - common;
 
     ++turn;
-    GenerateOptions turn_options = options;  // a full context ends the turn (context_full)
-    turn_options.max_tokens = *max_tokens;
-    std::string reply;
-    GenerateStats stats;
-    auto reason = GenerateText(
-        &session, &sampler, rest, turn_options,
-        [&](std::string_view piece) {
-          reply += piece;
-          std::fwrite(piece.data(), 1, piece.size(), stdout);
-          std::fflush(stdout);
-          return true;
-        },
-        &stats);
+    Reply reply;  // a full context ends the turn (context_full)
+    const int32_t generated = tinylm_generate(session, ids->data() + common, rest, options,
+                                              *max_tokens, StreamPiece, &reply);
     std::fputc('\n', stdout);
     std::fflush(stdout);
-    if (!reason.ok()) return Fail(reason.status());
-    conversation.push_back({"assistant", reply});
+    if (generated < 0) return Fail(ApiError());
+    conversation.push_back({"assistant", reply.text});
     if (verbose) {
+      tinylm_generate_stats stats;
+      tinylm_generate_get_stats(session, &stats);
       std::fprintf(stderr,
                    "tinylm: turn %d: prompt %zu tokens, evaluated %d, reused %zu; generated %d "
                    "tokens in %.2f ms; stop: %s\n",
-                   turn, ids->size(), stats.prompt_tokens, common, stats.generated_tokens,
-                   stats.generate_seconds * 1e3, std::string(StopReasonName(*reason)).c_str());
+                   turn, ids->size(), stats.prompt_tokens, static_cast<size_t>(common),
+                   stats.generated_tokens, stats.generate_seconds * 1e3,
+                   tinylm_generate_stop_reason(session));
     }
   }
   return 0;

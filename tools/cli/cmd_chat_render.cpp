@@ -1,11 +1,13 @@
 // `tinylm render-chat`: a conversation (JSON on stdin) -> the prompt a chat template renders
-// for it, byte for byte as transformers' apply_chat_template(..., tokenize=False) would.
+// for it, byte for byte as transformers' apply_chat_template(..., tokenize=False) would; on
+// the C API's chat templates (include/tinylm.h).
 #include <cstdio>
 #include <string>
 
-#include "chat/chat_template.h"
+#include "api_args.h"
 #include "commands.h"
 #include "core/json.h"
+#include "platform/file.h"
 
 namespace tinylm::cli {
 namespace {
@@ -14,54 +16,48 @@ void Write(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), stdout);
 }
 
-struct LoadedTemplate {
-  std::unique_ptr<chat::Template> tmpl;
-  std::string bos_token, eos_token;  // defaults from -m's tokenizer (empty = none)
-  bool has_bos = false, has_eos = false;
-};
-
-Expected<LoadedTemplate> LoadTemplateArg(const Args& args) {
+// The template of -m (with the model's bos_token / eos_token as defaults), --template NAME
+// or --template-file FILE.
+Expected<TemplateHandle> LoadTemplateArg(const Args& args) {
   const int sources = args.Has("-m") + args.Has("--template") + args.Has("--template-file");
   if (sources != 1) {
     return Status::Error(
         "usage: tinylm render-chat (-m MODEL.slm | --template-file FILE | --template NAME) "
         "[--jsonl] [--now YYYY-MM-DDTHH:MM:SS] < conversation.json");
   }
-  LoadedTemplate loaded;
-  std::string source;
   if (auto name = args.Get("--template")) {
-    TL_ASSIGN_OR_RETURN(source, chat::BuiltinTemplateSource(*name));
-  } else if (auto path = args.Get("--template-file")) {
+    TemplateHandle tmpl(tinylm_chat_template_builtin(name->c_str()));
+    if (!tmpl) return ApiError();
+    return tmpl;
+  }
+  std::string source;
+  ModelHandle model;
+  if (auto path = args.Get("--template-file")) {
     auto file = MapFile(*path);
     if (!file.ok()) return file.status();
     source.assign(reinterpret_cast<const char*>(file->data()), file->size());
   } else {
-    TL_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, LoadModelArg(args));
-    auto own = chat::ModelTemplateSource(*model);
-    if (!own.ok()) {
-      return Status::Error(own.message() + "; give --template NAME (" +
-                           chat::BuiltinTemplateNames() + ") or --template-file FILE");
+    TL_ASSIGN_OR_RETURN(model, OpenModelArg(args));
+    size_t length = 0;
+    const char* own = tinylm_model_chat_template(model.get(), &length);
+    if (!own) {
+      return Status::Error(std::string(tinylm_last_error()) + "; give --template NAME (" +
+                           tinylm_chat_template_names() + ") or --template-file FILE");
     }
-    source = std::move(own).value();
-    if (const Tokenizer* t = model->tokenizer()) {
-      auto piece = [&](int32_t id, std::string* out, bool* has) {
-        if (id < 0 || id >= t->size()) return;
-        *out = t->vocab().pieces[static_cast<size_t>(id)];
-        *has = true;
-      };
-      piece(t->bos_id(), &loaded.bos_token, &loaded.has_bos);
-      piece(t->eos_id(), &loaded.eos_token, &loaded.has_eos);
-    }
+    source.assign(own, length);
   }
-  auto parsed = chat::Template::Parse(source);
-  if (!parsed.ok()) return parsed.status().WithContext("chat template");
-  loaded.tmpl = std::move(parsed).value();
-  return loaded;
+  TemplateHandle tmpl(tinylm_chat_template_parse(source.data(), source.size()));
+  if (!tmpl) return ApiError().WithContext("chat template");
+  if (tinylm_tokenizer* t = model ? tinylm_model_tokenizer(model.get()) : nullptr) {
+    const auto piece = [&](int32_t id) { return tinylm_tokenizer_piece(t, id, nullptr); };
+    tinylm_chat_template_set_tokens(tmpl.get(), piece(tinylm_tokenizer_bos_id(t)),
+                                    piece(tinylm_tokenizer_eos_id(t)));
+  }
+  return tmpl;
 }
 
 // One conversation object -> the rendered prompt.
-Expected<std::string> RenderOne(const LoadedTemplate& t, std::string_view text,
-                                const chat::RenderOptions& options) {
+Expected<std::string> RenderOne(tinylm_chat_template* tmpl, std::string_view text) {
   TL_ASSIGN_OR_RETURN(json::Value input, json::Parse(text));
   if (!input.is_object()) {
     return Status::Error(
@@ -69,14 +65,10 @@ Expected<std::string> RenderOne(const LoadedTemplate& t, std::string_view text,
         "add_generation_prompt, bos_token, eos_token, tools, ...)");
   }
   if (!input.find("messages")) return Status::Error("the input object has no \"messages\"");
-  json::Value::Object vars = input.as_object();
-  if (t.has_bos && !input.find("bos_token")) {
-    vars.emplace_back("bos_token", json::Value::MakeString(t.bos_token));
-  }
-  if (t.has_eos && !input.find("eos_token")) {
-    vars.emplace_back("eos_token", json::Value::MakeString(t.eos_token));
-  }
-  return t.tmpl->Render(json::Value::MakeObject(std::move(vars)), options);
+  size_t length = 0;
+  const char* rendered = tinylm_chat_template_render(tmpl, text.data(), text.size(), &length);
+  if (!rendered) return ApiError();
+  return std::string(rendered, length);
 }
 
 }  // namespace
@@ -88,18 +80,17 @@ int RenderChatCommand(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"-m", "--template", "--template-file", "--now"},
                           {"--jsonl", "--no-verify"});
   if (!args.ok()) return Fail(args.status());
-  chat::RenderOptions options;
-  if (auto now = args->Get("--now")) {
-    auto pinned = chat::ParseIsoLocalTime(*now);
-    if (!pinned.ok()) return Fail(pinned.status().WithContext("--now"));
-    const chat::LocalTime t = *pinned;
-    options.clock = [t] { return t; };
+  auto now = args->Get("--now");
+  if (now && tinylm_chat_template_set_now(nullptr, now->c_str()) != 0) {
+    return Fail(ApiError().WithContext("--now"));
   }
   auto loaded = LoadTemplateArg(*args);
   if (!loaded.ok()) return Fail(loaded.status());
+  tinylm_chat_template* tmpl = loaded->get();
+  if (now) tinylm_chat_template_set_now(tmpl, now->c_str());
   const std::string input = ReadStdin();
   if (!args->Has("--jsonl")) {
-    auto text = RenderOne(*loaded, input, options);
+    auto text = RenderOne(tmpl, input);
     if (!text.ok()) return Fail(text.status());
     Write(*text);
     return 0;
@@ -112,7 +103,7 @@ int RenderChatCommand(int argc, char** argv) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     start = end + 1;
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    auto text = RenderOne(*loaded, line, options);
+    auto text = RenderOne(tmpl, line);
     Write(text.ok() ? "{\"text\": " + json::Quote(*text) + "}\n"
                     : "{\"error\": " + json::Quote(text.message()) + "}\n");
   }

@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "convert/converter.h"
+#include "model/model.h"
 
 namespace tinylm::cli {
 

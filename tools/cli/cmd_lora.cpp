@@ -1,10 +1,12 @@
-// LoRA adapters on the command line: `--lora ADAPTER.slma[:SCALE]` for run / eval (and any
-// command that makes a Session), `tinylm convert ADAPTER -o OUT.slma --base MODEL.slm`, and
+// LoRA adapters on the command line: `--lora ADAPTER.slma[:SCALE]` loaded for the commands
+// on the C++ core (merge; run, eval and chat attach them through the C API, api_args.cpp),
+// `tinylm convert ADAPTER -o OUT.slma --base MODEL.slm`, `tinylm info ADAPTER.slma` and
 // `tinylm merge`.
 #include <cstdio>
 
 #include "commands.h"
 #include "convert/adapter_convert.h"
+#include "internal_args.h"
 #include "platform/file.h"
 
 namespace tinylm::cli {
@@ -18,13 +20,6 @@ Expected<LoraArgs> LoadLoraArgs(const Args& args, const Model& model) {
     loaded.scales.push_back(spec.scale);
   }
   return loaded;
-}
-
-Status AttachLoraArgs(const LoraArgs& lora, Session* session) {
-  for (size_t i = 0; i < lora.adapters.size(); ++i) {
-    TL_RETURN_IF_ERROR(session->AttachAdapter(*lora.adapters[i], lora.scales[i]));
-  }
-  return Status::Ok();
 }
 
 int ConvertAdapterCommand(const std::string& source, const std::string& base,

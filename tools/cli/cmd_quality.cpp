@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "internal_args.h"
 #include "platform/file.h"
 #include "runtime/quality.h"
 

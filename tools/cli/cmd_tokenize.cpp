@@ -1,12 +1,14 @@
+// `tinylm tokenize` and `tinylm detokenize`, on the C API (include/tinylm.h): the tokenizer
+// of a model, or one read from a file with --tokenizer.
 #include <cstdint>
 #include <cstdio>
-#include <optional>
 #include <string>
+#include <vector>
 
+#include "api_args.h"
 #include "commands.h"
 #include "core/json.h"
 #include "jsonl.h"
-#include "tokenizer/tokenizer_files.h"
 
 namespace tinylm::cli {
 namespace {
@@ -14,24 +16,33 @@ namespace {
 // The tokenizer named by --tokenizer (a tokenizer.json, tokenizer.model, tokenizer.bin or
 // .gguf file, read directly) or the one inside the model named by -m (or the built-in one).
 struct LoadedTokenizer {
-  std::unique_ptr<Model> model;
-  std::optional<Tokenizer> own;
-  const Tokenizer* get() const { return own ? &*own : model->tokenizer(); }
+  ModelHandle model;
+  TokenizerHandle own;
+  tinylm_tokenizer* get() const { return own ? own.get() : tinylm_model_tokenizer(model.get()); }
 };
 
 Expected<LoadedTokenizer> LoadTokenizerArg(const Args& args) {
   LoadedTokenizer loaded;
   if (auto path = args.Get("--tokenizer")) {
     if (args.Has("-m")) return Status::Error("give either -m MODEL or --tokenizer PATH, not both");
-    TL_ASSIGN_OR_RETURN(TokenizerSource source, LoadTokenizerFile(*path, /*vocab_size_hint=*/-1));
-    auto tokenizer = Tokenizer::Create(std::move(source.vocab));
-    if (!tokenizer.ok()) return tokenizer.status().WithContext(*path);
-    loaded.own.emplace(std::move(tokenizer).value());
+    loaded.own.reset(tinylm_tokenizer_load_file(path->c_str()));
+    if (!loaded.own) return ApiError();
     return loaded;
   }
-  TL_ASSIGN_OR_RETURN(loaded.model, LoadModelArg(args));
-  if (!loaded.model->tokenizer()) return Status::Error("this model has no tokenizer");
+  TL_ASSIGN_OR_RETURN(loaded.model, OpenModelArg(args));
+  if (!tinylm_model_tokenizer(loaded.model.get())) {
+    return Status::Error("this model has no tokenizer");
+  }
   return loaded;
+}
+
+// Ids -> text (checked: an id outside the vocabulary is an error).
+Expected<std::string> Decode(tinylm_tokenizer* tokenizer, const std::vector<int32_t>& ids) {
+  size_t length = 0;
+  const char* text =
+      tinylm_tokenizer_decode(tokenizer, ids.data(), static_cast<int32_t>(ids.size()), &length);
+  if (!text) return ApiError();
+  return std::string(text, length);
 }
 
 std::string IdsToJson(const std::vector<int32_t>& ids) {
@@ -59,19 +70,19 @@ int TokenizeCommand(int argc, char** argv) {
   if (!args.ok()) return Fail(args.status());
   auto loaded = LoadTokenizerArg(*args);
   if (!loaded.ok()) return Fail(loaded.status());
-  const Tokenizer* tokenizer = loaded->get();
-  const bool add_bos = tokenizer->vocab().add_bos && !args->Has("--no-bos");
+  tinylm_tokenizer* tokenizer = loaded->get();
+  const int32_t add_bos = args->Has("--no-bos") ? 0 : TINYLM_BOS_DEFAULT;
   const bool parse_special = args->Has("--special");
   const std::string input = ReadStdin();
   if (!args->Has("--jsonl")) {
-    auto ids = tokenizer->Encode(input, add_bos, parse_special);
+    auto ids = Encode(tokenizer, input, add_bos, parse_special);
     if (!ids.ok()) return Fail(ids.status());
     Write(IdsToJson(*ids) + "\n");
     return 0;
   }
   Status status = ForEachJsonlLine(input, [&](std::string_view line) -> Status {
     TL_ASSIGN_OR_RETURN(std::string text, ParseJsonlText(line));
-    TL_ASSIGN_OR_RETURN(std::vector<int32_t> ids, tokenizer->Encode(text, add_bos, parse_special));
+    TL_ASSIGN_OR_RETURN(std::vector<int32_t> ids, Encode(tokenizer, text, add_bos, parse_special));
     Write(IdsToJson(ids) + "\n");
     return Status::Ok();
   });
@@ -86,19 +97,19 @@ int DetokenizeCommand(int argc, char** argv) {
   if (!args.ok()) return Fail(args.status());
   auto loaded = LoadTokenizerArg(*args);
   if (!loaded.ok()) return Fail(loaded.status());
-  const Tokenizer* tokenizer = loaded->get();
+  tinylm_tokenizer* tokenizer = loaded->get();
   const std::string input = ReadStdin();
   if (!args->Has("--jsonl")) {
     auto ids = ParseIdList(input);
     if (!ids.ok()) return Fail(ids.status());
-    auto text = tokenizer->DecodeChecked(*ids);
+    auto text = Decode(tokenizer, *ids);
     if (!text.ok()) return Fail(text.status());
     Write(*text);
     return 0;
   }
   Status status = ForEachJsonlLine(input, [&](std::string_view line) -> Status {
     TL_ASSIGN_OR_RETURN(std::vector<int32_t> ids, ParseJsonlIds(line));
-    TL_ASSIGN_OR_RETURN(std::string text, tokenizer->DecodeChecked(ids));
+    TL_ASSIGN_OR_RETURN(std::string text, Decode(tokenizer, ids));
     Write(json::Quote(text) + "\n");
     return Status::Ok();
   });

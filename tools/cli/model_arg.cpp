@@ -1,23 +1,13 @@
-#include <cstdlib>
-
-#include "commands.h"
-#include "platform/file.h"
+// -m for the commands on the C++ core (internal_args.h).
+#include "internal_args.h"
+#include "model_path.h"
 
 namespace tinylm::cli {
 
 Expected<std::unique_ptr<Model>> LoadModelArg(const Args& args) {
   ModelLoadOptions options;
   options.verify_checksum = !args.Has("--no-verify");
-  if (auto path = args.Get("-m")) return Model::Load(*path, options);
-  // The built-in model, converted from models/stories260K.bin by the build.
-  const char* env = std::getenv("TINYLM_DEFAULT_MODEL");
-  const std::string path = env && *env ? env : TINYLM_DEFAULT_MODEL;
-  if (!FileExists(path)) {
-    return Errorf(
-        "no model given (-m MODEL.slm) and the built-in model is missing at %s "
-        "(build the 'default_model' target)",
-        path.c_str());
-  }
+  TL_ASSIGN_OR_RETURN(const std::string path, ModelPathArg(args));
   return Model::Load(path, options);
 }
 

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include "api_args.h"
+
 namespace tinylm::cli {
 
 const char kSamplingUsage[] =
@@ -46,6 +48,11 @@ std::set<std::string> WithSamplingSwitches(std::set<std::string> switches) {
 
 namespace {
 
+struct LogitBias {
+  int32_t id = 0;
+  float value = 0.0f;
+};
+
 // "ID=VALUE": VALUE a finite number or -inf (a ban).
 Expected<LogitBias> ParseLogitBias(const std::string& text) {
   const size_t eq = text.find('=');
@@ -75,8 +82,21 @@ Expected<LogitBias> ParseLogitBias(const std::string& text) {
 
 }  // namespace
 
-Status ParseSamplingArgs(const Args& args, int vocab_size, SamplerOptions* sampler,
-                         GenerateOptions* generate) {
+const tinylm_sampling* SamplingArgs::Bind() {
+  sampling.bias_ids = bias_ids.data();
+  sampling.bias_values = bias_values.data();
+  sampling.n_bias = static_cast<int32_t>(bias_ids.size());
+  stop_pointers_.clear();
+  for (const std::string& s : stop_strings) stop_pointers_.push_back(s.c_str());
+  sampling.stop_strings = stop_pointers_.data();
+  sampling.n_stop_strings = static_cast<int32_t>(stop_pointers_.size());
+  sampling.stop_ids = stop_ids.data();
+  sampling.n_stop_ids = static_cast<int32_t>(stop_ids.size());
+  return &sampling;
+}
+
+Status ParseSamplingArgs(const Args& args, int vocab_size, SamplingArgs* out) {
+  tinylm_sampling* sampler = &out->sampling;
   TL_ASSIGN_OR_RETURN(sampler->temperature, args.FloatOr("--temp", sampler->temperature));
   TL_ASSIGN_OR_RETURN(sampler->top_k, args.IntOr("--top-k", sampler->top_k, 0, 1 << 24));
   TL_ASSIGN_OR_RETURN(sampler->top_p, args.FloatOr("--top-p", sampler->top_p));
@@ -93,18 +113,18 @@ Status ParseSamplingArgs(const Args& args, int vocab_size, SamplerOptions* sampl
                       args.FloatOr("--frequency-penalty", sampler->frequency_penalty));
   for (const std::string& text : args.GetAll("--logit-bias")) {
     TL_ASSIGN_OR_RETURN(LogitBias bias, ParseLogitBias(text));
-    sampler->logit_bias.push_back(bias);
+    out->bias_ids.push_back(bias.id);
+    out->bias_values.push_back(bias.value);
   }
-  TL_RETURN_IF_ERROR(Sampler::Validate(*sampler, vocab_size));
+  if (tinylm_sampling_validate(out->Bind(), vocab_size) != 0) return ApiError();
 
   for (const std::string& stop : args.GetAll("--stop")) {
     if (stop.empty()) return Status::Error("option --stop: a stop string must not be empty");
-    generate->stop_strings.push_back(stop);
+    out->stop_strings.push_back(stop);
   }
-  if (args.Has("--context-shift")) generate->context_policy = ContextPolicy::Shift;
-  TL_ASSIGN_OR_RETURN(generate->keep_tokens,
-                      args.IntOr("--keep", generate->keep_tokens, 0, 1 << 24));
-  if (args.Has("--keep") && generate->context_policy != ContextPolicy::Shift) {
+  if (args.Has("--context-shift")) sampler->context_shift = 1;
+  TL_ASSIGN_OR_RETURN(sampler->keep_tokens, args.IntOr("--keep", sampler->keep_tokens, 0, 1 << 24));
+  if (args.Has("--keep") && !sampler->context_shift) {
     return Status::Error("option --keep only makes sense with --context-shift");
   }
   return Status::Ok();

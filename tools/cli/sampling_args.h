@@ -1,13 +1,13 @@
 // The sampling and stopping flags that `run` and `chat` share, parsed and validated into
-// the sampler's and the generation loop's options.
+// the C API's generation options (tinylm_sampling, include/tinylm.h).
 #pragma once
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "args.h"
-#include "runtime/generate.h"
-#include "runtime/sampler.h"
+#include "tinylm.h"
 
 namespace tinylm::cli {
 
@@ -20,10 +20,24 @@ const std::set<std::string>& SamplingSwitches();
 std::set<std::string> WithSamplingFlags(std::set<std::string> flags);
 std::set<std::string> WithSamplingSwitches(std::set<std::string> switches);
 
-// Reads the flags over the defaults already in *sampler and *generate, then validates
-// them (Sampler::Validate against the vocabulary).
-Status ParseSamplingArgs(const Args& args, int vocab_size, SamplerOptions* sampler,
-                         GenerateOptions* generate);
+// tinylm_sampling and the arrays it points to.
+struct SamplingArgs {
+  tinylm_sampling sampling = tinylm_sampling_defaults();
+  std::vector<int32_t> bias_ids;
+  std::vector<float> bias_values;
+  std::vector<std::string> stop_strings;
+  std::vector<int32_t> stop_ids;
+
+  // `sampling` with its arrays pointing into this object (valid while it is unchanged).
+  const tinylm_sampling* Bind();
+
+ private:
+  std::vector<const char*> stop_pointers_;
+};
+
+// Reads the flags over the defaults already in *out, then validates them
+// (tinylm_sampling_validate against the vocabulary).
+Status ParseSamplingArgs(const Args& args, int vocab_size, SamplingArgs* out);
 
 // The usage text of the shared flags (for --help messages).
 extern const char kSamplingUsage[];

@@ -3,6 +3,9 @@
 // so that golden tests can run on both (see README.md "Usage" for the options):
 //   tinylm-wasm run -m MODEL.slm [-p PROMPT | --ids 1,2,3] [-n N] [--temp T] [--top-k K]
 //                   [--top-p P] [--seed S] [--print-ids] [--ctx N] [--ignore-eos] [--no-verify]
+//                   [--min-p P] [--typical-p P] [--repeat-penalty X] [--repeat-last-n N]
+//                   [--presence-penalty X] [--frequency-penalty X] [--logit-bias ID=VALUE]...
+//                   [--stop STRING]... [--context-shift [--keep N]]
 //   tinylm-wasm eval -m MODEL.slm --ids 1,2,3 -o LOGITS.bin
 //   tinylm-wasm tokenize -m MODEL.slm [--no-bos] < text      (JSON array of ids)
 //   tinylm-wasm bench -m MODEL.slm [-p 64] [-n 128] [--reps 3] [--json] [--browser]
@@ -15,13 +18,15 @@ import { Engine } from '../src/core.js';
 import { bench } from './bench.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const FLAGS = new Set(['--print-ids', '--ignore-eos', '--no-verify', '--no-bos', '--json', '--browser']);
+const FLAGS = new Set(['--print-ids', '--ignore-eos', '--no-verify', '--no-bos', '--json', '--browser', '--context-shift']);
+const REPEATED = new Set(['--logit-bias', '--stop']);
 
 function parse(argv) {
   const opts = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (FLAGS.has(a)) opts[a] = true;
+    else if (REPEATED.has(a) && i + 1 < argv.length) (opts[a] ??= []).push(argv[++i]);
     else if (a.startsWith('-') && i + 1 < argv.length) opts[a] = argv[++i];
     else throw new Error(`unexpected argument '${a}'`);
   }
@@ -67,14 +72,26 @@ async function run(opts) {
   const printIds = !!opts['--print-ids'];
   let prompt;
   if (opts['--ids']) prompt = parseIds(opts['--ids']);
-  else prompt = engine.tokenize(opts['-p'] ?? '', { addBos: true });
+  else {
+    // As the native run: BOS as the tokenizer says; an empty prompt is BOS alone.
+    prompt = engine.tokenize(opts['-p'] ?? '');
+    if (!prompt.length && engine.bosId() >= 0) prompt = [engine.bosId()];
+  }
   const write = (s) => { if (!printIds && s) process.stdout.write(s); };
   if (!printIds && opts['-p'] !== undefined) write(opts['-p']);
   const seed = opts['--seed'] !== undefined ? BigInt(opts['--seed']) : BigInt(Date.now());
   const temperature = num(opts, '--temp', 0.8);
   if (opts['--seed'] === undefined && temperature !== 0) console.error(`tinylm: seed ${seed}`);
+  const logitBias = (opts['--logit-bias'] || []).map((b) => {
+    const [id, value] = b.split('=');
+    return [Number(id), value === '-inf' ? -Infinity : Number(value)];
+  });
   session.begin(prompt, { temperature, topK: num(opts, '--top-k', 0), topP: num(opts, '--top-p', 0.9),
-    seed, ignoreStop: !!opts['--ignore-eos'] });
+    minP: num(opts, '--min-p', 0), typicalP: num(opts, '--typical-p', 1),
+    repeatPenalty: num(opts, '--repeat-penalty', 1), repeatLastN: num(opts, '--repeat-last-n', 64),
+    presencePenalty: num(opts, '--presence-penalty', 0), frequencyPenalty: num(opts, '--frequency-penalty', 0),
+    logitBias, stop: opts['--stop'] || [], contextShift: !!opts['--context-shift'], keep: num(opts, '--keep', 0),
+    seed, ignoreEos: !!opts['--ignore-eos'] });
   const maxTokens = num(opts, '-n', 256);
   const ids = [];
   let reason = 'max_tokens';

@@ -1,7 +1,8 @@
 // The WebAssembly build (web/tinylm.wasm under Node, through web/bin/tinylm-wasm.mjs) gives
-// bit-identical logits and identical greedy and seeded ids to the native build
-// (build/release/tinylm), for every model fixture in ../shared/fixtures/models (converted
-// with the native `tinylm convert`) and the built-in stories260K.
+// bit-identical logits and identical greedy and seeded ids (also with every sampling
+// control) to the native build (build/release/tinylm), for every model fixture in
+// ../shared/fixtures/models (converted with the native `tinylm convert`) and the built-in
+// stories260K.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -35,7 +36,10 @@ function checkModel(model) {
   runWasm(['eval', '-m', model, '--ids', ids, '-o', b]);
   assert.equal(fs.statSync(b).size, fs.statSync(a).size);
   assert.equal(sha(b), sha(a), `logits of ${model} differ between native and wasm`);
-  for (const flags of [['--temp', '0'], ['--temp', '1', '--top-p', '0.9', '--seed', '7']]) {
+  const everyControl = ['--temp', '0.9', '--top-k', '20', '--min-p', '0.02', '--typical-p', '0.95',
+    '--repeat-penalty', '1.2', '--presence-penalty', '0.2', '--frequency-penalty', '0.1',
+    '--logit-bias', '5=-inf', '--seed', '9'];
+  for (const flags of [['--temp', '0'], ['--temp', '1', '--top-p', '0.9', '--seed', '7'], everyControl]) {
     const args = ['run', '-m', model, '--ids', ids, '-n', '24', '--print-ids', '--ignore-eos', ...flags];
     assert.equal(runWasm(args), runNative(args), `ids of ${model} differ (${flags.join(' ')})`);
   }
