@@ -91,6 +91,14 @@ const char* tinylm_detokenize(tinylm_model* model, const int32_t* ids, int32_t n
 
 /* A session (KV cache and scratch) over `model`; context_length 0 = the model's. */
 tinylm_session* tinylm_session_create(tinylm_model* model, int32_t context_length);
+
+/* KV cache element types of tinylm_session_create_ex (docs/sessions.md). */
+#define TINYLM_KV_F32 0 /* the default; the golden logits are computed with it */
+#define TINYLM_KV_F16 1 /* half the memory; keys and values rounded to binary16 when stored */
+
+/* tinylm_session_create with the KV cache's element type. NULL on error (an unknown type). */
+tinylm_session* tinylm_session_create_ex(tinylm_model* model, int32_t context_length,
+                                         int32_t kv_type);
 void tinylm_session_free(tinylm_session* session);
 /* Forgets the tokens fed so far (and any generation in progress). */
 void tinylm_session_reset(tinylm_session* session);

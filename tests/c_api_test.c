@@ -212,6 +212,16 @@ int main(int argc, char** argv) {
   const char* back = tinylm_detokenize(model, ids, n, &length);
   CHECK(back != NULL && length == strlen(text) && memcmp(back, text, length) == 0);
 
+  /* An f16 KV cache is half the bytes; an unknown cache type is an error. */
+  tinylm_session* f32_cache = tinylm_session_create_ex(model, 64, TINYLM_KV_F32);
+  tinylm_session* f16_cache = tinylm_session_create_ex(model, 64, TINYLM_KV_F16);
+  CHECK(f32_cache != NULL && f16_cache != NULL);
+  CHECK(tinylm_session_memory_bytes(f16_cache) * 2 == tinylm_session_memory_bytes(f32_cache));
+  CHECK(tinylm_session_create_ex(model, 64, 7) == NULL);
+  CHECK(strstr(tinylm_last_error(), "KV cache type") != NULL);
+  tinylm_session_free(f32_cache);
+  tinylm_session_free(f16_cache);
+
   tinylm_session* session = tinylm_session_create(model, 0);
   CHECK(session != NULL);
   CHECK(tinylm_session_eval(session, ids, n, 1) != NULL);

@@ -19,8 +19,18 @@ void EndGeneration(tinylm_session* session) {
 extern "C" {
 
 tinylm_session* tinylm_session_create(tinylm_model* model, int32_t context_length) {
+  return tinylm_session_create_ex(model, context_length, TINYLM_KV_F32);
+}
+
+tinylm_session* tinylm_session_create_ex(tinylm_model* model, int32_t context_length,
+                                         int32_t kv_type) {
   tinylm::SessionOptions options;
   options.context_length = context_length;
+  if (kv_type != TINYLM_KV_F32 && kv_type != TINYLM_KV_F16) {
+    SetError(tinylm::Errorf("unknown KV cache type %d (TINYLM_KV_F32 or TINYLM_KV_F16)", kv_type));
+    return nullptr;
+  }
+  options.kv_type = kv_type == TINYLM_KV_F16 ? tinylm::KvType::F16 : tinylm::KvType::F32;
   auto session = tinylm::Session::Create(*model->model, options);
   if (!session.ok()) {
     SetError(session.status());

@@ -38,6 +38,18 @@ Status AttachLoraArgs(const LoraHandles& lora, tinylm_session* session) {
   return Status::Ok();
 }
 
+Expected<SessionHandle> OpenSessionArgs(const Args& args, tinylm_model* model) {
+  TL_ASSIGN_OR_RETURN(int context, args.IntOr("--ctx", 0, 0, 1 << 24));
+  const std::string kv = args.GetOr("--kv-type", "f32");
+  if (kv != "f32" && kv != "f16") {
+    return Errorf("--kv-type must be f32 or f16, not '%s'", kv.c_str());
+  }
+  SessionHandle session(
+      tinylm_session_create_ex(model, context, kv == "f16" ? TINYLM_KV_F16 : TINYLM_KV_F32));
+  if (!session) return ApiError();
+  return session;
+}
+
 Expected<std::vector<int32_t>> Encode(tinylm_tokenizer* tokenizer, std::string_view text,
                                       int32_t add_bos, bool parse_special) {
   // Usually one call: most texts have fewer ids than bytes.

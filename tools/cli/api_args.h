@@ -41,6 +41,9 @@ struct LoraHandles {
 Expected<LoraHandles> OpenLoraArgs(const Args& args, tinylm_model* model);
 Status AttachLoraArgs(const LoraHandles& lora, tinylm_session* session);
 
+// A session over `model` with the --ctx N (0 = the model's) and --kv-type f32|f16 arguments.
+Expected<SessionHandle> OpenSessionArgs(const Args& args, tinylm_model* model);
+
 // Text -> ids (tinylm_tokenizer_encode; add_bos 0, 1 or TINYLM_BOS_*).
 Expected<std::vector<int32_t>> Encode(tinylm_tokenizer* tokenizer, std::string_view text,
                                       int32_t add_bos, bool parse_special);

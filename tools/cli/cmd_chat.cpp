@@ -83,7 +83,8 @@ int32_t StreamPiece(int32_t, const char* piece, size_t length, void* reply) {
 
 int ChatCommand(int argc, char** argv) {
   auto args = Args::Parse(
-      argc, argv, WithSamplingFlags({"-m", "-n", "--ctx", "--system", "--template", "--lora"}),
+      argc, argv,
+      WithSamplingFlags({"-m", "-n", "--ctx", "--kv-type", "--system", "--template", "--lora"}),
       WithSamplingSwitches({"--verbose", "--no-verify", "--ignore-eos", "-h", "--help"}));
   if (!args.ok()) return Fail(args.status());
   if (args->Has("-h") || args->Has("--help")) {
@@ -100,10 +101,7 @@ int ChatCommand(int argc, char** argv) {
   if (!tokenizer) return Fail(Status::Error("chat needs a model with a tokenizer"));
 
   auto max_tokens = args->IntOr("-n", 256, 1, 1 << 24);
-  auto context = args->IntOr("--ctx", 0, 0, 1 << 24);
-  for (const Status& s : {max_tokens.status(), context.status()}) {
-    if (!s.ok()) return Fail(s);
-  }
+  if (!max_tokens.ok()) return Fail(max_tokens.status());
   SamplingArgs sampling;
   sampling.sampling.seed =
       static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
@@ -129,8 +127,9 @@ int ChatCommand(int argc, char** argv) {
   }
   const tinylm_sampling* options = sampling.Bind();
 
-  SessionHandle session_handle(tinylm_session_create(model, *context));
-  if (!session_handle) return Fail(ApiError());
+  auto session_or = OpenSessionArgs(*args, model);
+  if (!session_or.ok()) return Fail(session_or.status());
+  SessionHandle session_handle = std::move(session_or).value();
   tinylm_session* session = session_handle.get();
   auto lora = OpenLoraArgs(*args, model);
   if (!lora.ok()) return Fail(lora.status());

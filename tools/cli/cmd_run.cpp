@@ -57,9 +57,9 @@ int32_t WritePiece(int32_t, const char* piece, size_t length, void*) {
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
-  auto args =
-      Args::Parse(argc, argv, WithSamplingFlags({"-m", "-p", "--ids", "-n", "--ctx", "--lora"}),
-                  WithSamplingSwitches({"--print-ids", "--ignore-eos", "--no-verify"}));
+  auto args = Args::Parse(
+      argc, argv, WithSamplingFlags({"-m", "-p", "--ids", "-n", "--ctx", "--kv-type", "--lora"}),
+      WithSamplingSwitches({"--print-ids", "--ignore-eos", "--no-verify"}));
   if (!args.ok()) return Fail(args.status());
   if (!args->positional().empty()) {
     return Fail(Errorf("unexpected argument '%s'", args->positional()[0].c_str()));
@@ -69,10 +69,7 @@ int RunCommand(int argc, char** argv) {
   tinylm_model* model = model_or->get();
 
   auto max_tokens = args->IntOr("-n", 256, 0, 1 << 24);
-  auto context = args->IntOr("--ctx", 0, 0, 1 << 24);
-  for (const Status& s : {max_tokens.status(), context.status()}) {
-    if (!s.ok()) return Fail(s);
-  }
+  if (!max_tokens.ok()) return Fail(max_tokens.status());
   SamplingArgs sampling;  // defaults: --temp 0.8 --top-p 0.9, a random seed
   sampling.sampling.seed =
       static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
@@ -89,8 +86,9 @@ int RunCommand(int argc, char** argv) {
     return Fail(Status::Error("this model has no tokenizer: use --print-ids to see the output"));
   }
 
-  SessionHandle session(tinylm_session_create(model, *context));
-  if (!session) return Fail(ApiError());
+  auto session_or = OpenSessionArgs(*args, model);
+  if (!session_or.ok()) return Fail(session_or.status());
+  SessionHandle session = std::move(session_or).value();
   auto lora = OpenLoraArgs(*args, model);
   if (!lora.ok()) return Fail(lora.status());
   if (Status s = AttachLoraArgs(*lora, session.get()); !s.ok()) return Fail(s);
@@ -142,20 +140,22 @@ int RunCommand(int argc, char** argv) {
 }
 
 int EvalCommand(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, {"-m", "--ids", "-o", "--ctx", "--lora"}, {"--no-verify"});
+  auto args = Args::Parse(argc, argv, {"-m", "--ids", "-o", "--ctx", "--kv-type", "--lora"},
+                          {"--no-verify"});
   if (!args.ok()) return Fail(args.status());
   if (!args->Get("--ids") || !args->Get("-o")) {
-    return Fail(Status::Error("usage: tinylm eval [-m MODEL.slm] --ids 1,2,3 -o LOGITS.bin"));
+    return Fail(
+        Status::Error("usage: tinylm eval [-m MODEL.slm] --ids 1,2,3 -o LOGITS.bin [--ctx N] "
+                      "[--kv-type f32|f16]"));
   }
   auto model = OpenModelArg(*args);
   if (!model.ok()) return Fail(model.status());
   auto ids = ParseIdList(*args->Get("--ids"));
   if (!ids.ok()) return Fail(ids.status());
   if (ids->empty()) return Fail(Status::Error("--ids is empty"));
-  auto context = args->IntOr("--ctx", 0, 0, 1 << 24);
-  if (!context.ok()) return Fail(context.status());
-  SessionHandle session(tinylm_session_create(model->get(), *context));
-  if (!session) return Fail(ApiError());
+  auto session_or = OpenSessionArgs(*args, model->get());
+  if (!session_or.ok()) return Fail(session_or.status());
+  SessionHandle session = std::move(session_or).value();
   auto lora = OpenLoraArgs(*args, model->get());
   if (!lora.ok()) return Fail(lora.status());
   if (Status s = AttachLoraArgs(*lora, session.get()); !s.ok()) return Fail(s);
