@@ -558,8 +558,7 @@ const char* tinylm_chat_render(tinylm_model* model, const char* template_name,
   if (const tinylm::Tokenizer* t = model->model->tokenizer()) {
     auto add_piece = [&](const char* key, int32_t id) {
       if (id < 0 || id >= t->size() || input->find(key) != nullptr) return;
-      vars.emplace_back(
-          key, tinylm::json::Value::MakeString(t->vocab().pieces[static_cast<size_t>(id)]));
+      vars.emplace_back(key, tinylm::json::Value::MakeString(std::string(t->piece(id))));
     };
     add_piece("bos_token", t->bos_id());
     add_piece("eos_token", t->eos_id());

@@ -83,7 +83,7 @@ Expected<std::vector<int32_t>> Tokenize(const Tokenizer& tokenizer, const std::s
   TL_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
                       tokenizer.Encode(text, /*add_bos=*/false, /*parse_special=*/true));
   const int32_t bos = tokenizer.bos_id();
-  if (tokenizer.vocab().add_bos && bos >= 0 && (ids.empty() || ids[0] != bos)) {
+  if (tokenizer.add_bos() && bos >= 0 && (ids.empty() || ids[0] != bos)) {
     ids.insert(ids.begin(), bos);
   }
   return ids;
@@ -91,7 +91,7 @@ Expected<std::vector<int32_t>> Tokenize(const Tokenizer& tokenizer, const std::s
 
 std::string Piece(const Tokenizer& tokenizer, int32_t id) {
   if (id < 0 || id >= tokenizer.size()) return std::string();
-  return tokenizer.vocab().pieces[static_cast<size_t>(id)];
+  return std::string(tokenizer.piece(id));
 }
 
 }  // namespace

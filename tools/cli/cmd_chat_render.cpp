@@ -46,7 +46,7 @@ Expected<LoadedTemplate> LoadTemplateArg(const Args& args) {
     if (const Tokenizer* t = model->tokenizer()) {
       auto piece = [&](int32_t id, std::string* out, bool* has) {
         if (id < 0 || id >= t->size()) return;
-        *out = t->vocab().pieces[static_cast<size_t>(id)];
+        *out = std::string(t->piece(id));
         *has = true;
       };
       piece(t->bos_id(), &loaded.bos_token, &loaded.has_bos);

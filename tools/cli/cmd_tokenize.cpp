@@ -60,7 +60,7 @@ int TokenizeCommand(int argc, char** argv) {
   auto loaded = LoadTokenizerArg(*args);
   if (!loaded.ok()) return Fail(loaded.status());
   const Tokenizer* tokenizer = loaded->get();
-  const bool add_bos = tokenizer->vocab().add_bos && !args->Has("--no-bos");
+  const bool add_bos = tokenizer->add_bos() && !args->Has("--no-bos");
   const bool parse_special = args->Has("--special");
   const std::string input = ReadStdin();
   if (!args->Has("--jsonl")) {
