@@ -333,9 +333,14 @@ TEST(TokenizerTables, IndependentPythonWriterGivesTheSameBytes) {
   v.added_flags = {kAddedSpecial};
   EXPECT_EQ(std::vector<uint8_t>(blob.begin(), blob.end()), TablesOf(v));
 
+  const uint8_t* file_begin = mapped->data();
+  const uint8_t* file_end = file_begin + mapped->size();
   Expected<std::unique_ptr<Model>> model = Model::FromMapped(std::move(mapped).value());
   ASSERT_TRUE(model.ok()) << model.message();
   ASSERT_NE((*model)->tokenizer(), nullptr);
+  // Used in place: the pieces are the file's bytes, not a copy.
+  const auto* piece = reinterpret_cast<const uint8_t*>((*model)->tokenizer()->piece(4).data());
+  EXPECT_TRUE(piece >= file_begin && piece < file_end);
   // BOS, then "\u2581ab\u2581a" by rank: "\u2581 a" (rank 0) takes both a's before "a b".
   EXPECT_EQ(*(*model)->tokenizer()->Encode("ab a"), (std::vector<int32_t>{1, 6, 5, 6}));
 }
