@@ -99,7 +99,7 @@ int FuzzTokenizer(const uint8_t* data, size_t size) {
   if (streamed != decoded) Violation("streaming decode differs from Decode");
   // SentencePiece spells a space U+2581, so a U+2581 in the text decodes as a space (as in
   // SentencePiece itself): the round trip holds for text without it.
-  const bool sentencepiece = t.tokenizer.vocab().kind == TokenizerKind::SentencePieceBpe;
+  const bool sentencepiece = t.tokenizer.kind() == TokenizerKind::SentencePieceBpe;
   if (!parse_special && !add_bos && unicode::IsValidUtf8(text) &&
       !(sentencepiece && text.find("\xe2\x96\x81") != std::string_view::npos)) {
     std::string expected;

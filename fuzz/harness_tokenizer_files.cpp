@@ -3,15 +3,18 @@
 // also validated, built into a Tokenizer and used once, as the converter and `tinylm
 // tokenize --tokenizer` do.
 //
-// Invariants: a vocabulary an importer returns passes Vocab::Validate and survives the
-// .slm metadata round trip (ToMetadata then FromMetadata gives it back); encoding gives ids
-// in range; streaming decode equals Decode.
+// Invariants: a vocabulary an importer returns passes Vocab::Validate; one that builds into
+// a Tokenizer survives the .slm metadata round trip (Tokenizer::ToMetadata, serialized and
+// parsed, then Tokenizer::FromMetadata and ToVocab give it back); encoding gives ids in
+// range; streaming decode equals Decode.
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/byte_reader.h"
+#include "format/metadata.h"
 #include "harnesses.h"
 #include "tokenizer/hf_tokenizer_json.h"
 #include "tokenizer/llama2c_vocab.h"
@@ -38,15 +41,19 @@ void Exercise(Vocab vocab, const char* what) {
     std::fprintf(stderr, "%s: %s\n", what, vocab.Validate().message().c_str());
     Violation("an importer returned a vocabulary that Vocab::Validate refuses");
   }
-  Metadata meta;
-  vocab.ToMetadata(&meta);
-  auto back = Vocab::FromMetadata(meta);
-  if (!back.ok() || !SameVocab(*back, vocab)) {
-    if (!back.ok()) std::fprintf(stderr, "%s: %s\n", what, back.message().c_str());
-    Violation("a vocabulary does not survive ToMetadata/FromMetadata");
-  }
-  auto tok = Tokenizer::Create(std::move(vocab));
+  auto tok = Tokenizer::Create(vocab);
   if (!tok.ok()) return;
+  Metadata meta;
+  tok->ToMetadata(&meta);
+  std::vector<uint8_t> bytes;
+  meta.Serialize(&bytes);
+  ByteReader reader(bytes.data(), bytes.size());
+  auto parsed = Metadata::Parse(&reader);
+  auto back = parsed.ok() ? Tokenizer::FromMetadata(*parsed) : Expected<Tokenizer>(parsed.status());
+  if (!back.ok() || !SameVocab(back->ToVocab(), vocab)) {
+    if (!back.ok()) std::fprintf(stderr, "%s: %s\n", what, back.message().c_str());
+    Violation("a vocabulary does not survive the .slm metadata round trip");
+  }
   static const char* const kSamples[] = {"Hello world", " a  b\n\tc", "caf\xc3\xa9 \xe2\x96\x81<s>",
                                          "<|endoftext|>\xff\xfe"};
   for (const char* s : kSamples) {

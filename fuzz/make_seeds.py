@@ -56,7 +56,73 @@ def slm_meta(entries):
                 out += struct.pack("<I", len(s.encode())) + s.encode()
         elif kind == 10:
             out += struct.pack("<I", len(value)) + bytes(value)
+        elif kind == 11:  # blob: 64-byte aligned from the start of the metadata section
+            out += struct.pack("<I", len(value))
+            out += b"\0" * (align64(len(out)) - len(out)) + value
     return out
+
+
+# ---- tokenizer.tables (docs/slm-format.md, section 8.2), written from the document alone ----
+M64 = (1 << 64) - 1
+EMPTY = 0xFFFFFFFF
+
+
+def fmix64(k):
+    k ^= k >> 33
+    k = k * 0xFF51AFD7ED558CCD & M64
+    k ^= k >> 33
+    k = k * 0xC4CEB9FE1A85EC53 & M64
+    return k ^ (k >> 33)
+
+
+def piece_hash(b):
+    h = 0xCBF29CE484222325 ^ len(b)
+    for i in range(0, len(b), 8):  # 8-byte little-endian groups, the last one zero-padded
+        h = (h ^ int.from_bytes(b[i:i + 8], "little")) * 0x9E3779B97F4A7C15 & M64
+        h ^= h >> 29
+    return fmix64(h) >> 32
+
+
+def merge_hash(left, right):
+    return fmix64((left << 32) | right) >> 32
+
+
+def index_slots(count):
+    slots = 1
+    while slots < 2 * count:
+        slots *= 2
+    return slots
+
+
+def tokenizer_tables(pieces, scores, types, merges, mergeable):
+    """pieces: bytes per id; merges: (left, right, merged) ids in rank order; mergeable: the
+    ids that win the piece index over an equal piece (tiny tables: no probe limit reached)."""
+    n, m = len(pieces), len(merges)
+    piece_index = [EMPTY] * index_slots(n)
+    for i in [i for i in range(n) if mergeable[i]] + [i for i in range(n) if not mergeable[i]]:
+        s = piece_hash(pieces[i]) * len(piece_index) >> 32
+        while piece_index[s] != EMPTY and pieces[piece_index[s]] != pieces[i]:
+            s = (s + 1) % len(piece_index)
+        if piece_index[s] == EMPTY:
+            piece_index[s] = i
+    merge_index = [EMPTY] * (index_slots(m) if m else 0)
+    for rank, (left, right, _) in enumerate(merges):
+        s = merge_hash(left, right) * len(merge_index) >> 32
+        while merge_index[s] != EMPTY and merges[merge_index[s]][:2] != (left, right):
+            s = (s + 1) % len(merge_index)
+        merge_index[s] = rank
+    offsets = [0]
+    for p in pieces:
+        offsets.append(offsets[-1] + len(p))
+    out = struct.pack("<5I", n, m, len(piece_index), len(merge_index), offsets[-1])
+    pad = lambda b: b + b"\0" * (align64(len(b)) - len(b))
+    out = pad(out) + struct.pack("<%dI" % (n + 1), *offsets)
+    out = pad(out) + f32s(scores)
+    out = pad(out) + bytes(types)
+    out = pad(out) + struct.pack("<%dI" % len(piece_index), *piece_index)
+    out = pad(out) + b"".join(struct.pack("<3I", *mg) for mg in merges)
+    out = pad(out) + struct.pack("<%dI" % len(merge_index), *merge_index)
+    return pad(out) + b"".join(pieces)
 
 
 def align64(n):
@@ -78,12 +144,25 @@ def slm_file(entries, tensors):
     dir_off = meta_off + len(meta)
     data_off = align64(dir_off + len(directory))
     size = data_off + len(data)
-    header = b"TINYSLM\0" + struct.pack("<II", 1, 0)
+    header = b"TINYSLM\0" + struct.pack("<II", 2, 0)
     header += struct.pack("<9Q", size, meta_off, len(meta), dir_off, len(directory), data_off,
                           len(data), 0, 0)
     header += b"\0" * (128 - len(header))
     body = header + meta + directory
     return body + b"\0" * (data_off - len(body)) + data
+
+
+# Merges of the tiny vocabulary, as (left, right) pieces in rank order.
+TINY_MERGES = [("\u2581", "a"), ("a", "b"), ("\u2581", "ab")]
+
+
+def tiny_tables(vocab):
+    pieces = [p.encode() for p in vocab]
+    types = [2, 3, 3] + [1] * (len(vocab) - 3)
+    scores = [0.0, 0.0, 0.0] + [-float(i) for i in range(len(vocab) - 3)]
+    merges = [(vocab.index(l), vocab.index(r), vocab.index(l + r)) for l, r in TINY_MERGES]
+    mergeable = [t == 1 for t in types]  # Normal, not added (added: id 1 only), not empty
+    return tokenizer_tables(pieces, scores, types, merges, mergeable)
 
 
 def tiny_model_entries(vocab):
@@ -97,9 +176,7 @@ def tiny_model_entries(vocab):
         "model.rope_dim": (1, 4), "model.rope_theta": (3, 10000.0),
         "model.attn_scale": (3, 0.0), "model.attn_window": (8, [0]),
         "model.tied_embeddings": (5, True), "generation.stop_ids": (8, [2]),
-        "tokenizer.kind": (1, 1), "tokenizer.pieces": (9, vocab),
-        "tokenizer.scores": (7, [0.0, 0.0, 0.0] + [-float(i) for i in range(len(vocab) - 3)]),
-        "tokenizer.types": (10, [2, 3, 3] + [1] * (len(vocab) - 3)),
+        "tokenizer.kind": (1, 1), "tokenizer.tables": (11, tiny_tables(vocab)),
         "tokenizer.bos_id": (2, 1), "tokenizer.eos_id": (2, 2), "tokenizer.unk_id": (2, 0),
         "tokenizer.byte_fallback": (5, False), "tokenizer.added_ids": (8, [1]),
         "tokenizer.added_flags": (10, [1]),

@@ -291,8 +291,8 @@ int32_t tinylm_tokenizer_size(const tinylm_tokenizer* tokenizer);
 int32_t tinylm_tokenizer_bos_id(const tinylm_tokenizer* tokenizer); /* -1 = none */
 int32_t tinylm_tokenizer_eos_id(const tinylm_tokenizer* tokenizer); /* -1 = none */
 /* The vocabulary's piece of `id` as stored (U+2581 for spaces in SentencePiece, GPT-2's byte
- * alphabet in byte-level BPE; special tokens as written), owned by the tokenizer; NULL for
- * an id out of range. */
+ * alphabet in byte-level BPE; special tokens as written), NUL-terminated, owned by the
+ * tokenizer; NULL for an id out of range. */
 const char* tinylm_tokenizer_piece(const tinylm_tokenizer* tokenizer, int32_t id, size_t* length);
 /* The id of a piece, or -1 when the vocabulary has no such piece. */
 int32_t tinylm_tokenizer_piece_id(const tinylm_tokenizer* tokenizer, const char* piece,

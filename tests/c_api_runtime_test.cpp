@@ -229,7 +229,7 @@ TEST(CApiTokenizer, HandlesEqualTheTokenizerIncludingSpecialTokensAndBosOnce) {
           tinylm_tokenizer_encode(c, text.data(), text.size(), bos, special, ids.data(), 256);
       ASSERT_GT(n, 0);
       ids.resize(static_cast<size_t>(n));
-      const bool add = bos == 1 || ((bos < 0) && t.vocab().add_bos);
+      const bool add = bos == 1 || ((bos < 0) && t.add_bos());
       auto want = t.Encode(text, bos == TINYLM_BOS_ONCE ? false : add, special != 0);
       ASSERT_TRUE(want.ok());
       if (bos == TINYLM_BOS_ONCE && add && (want->empty() || (*want)[0] != t.bos_id())) {
@@ -241,7 +241,7 @@ TEST(CApiTokenizer, HandlesEqualTheTokenizerIncludingSpecialTokensAndBosOnce) {
   EXPECT_EQ(tinylm_tokenizer_piece_id(c, "<s>", 3), t.PieceToId("<s>"));
   size_t length = 0;
   const char* piece = tinylm_tokenizer_piece(c, 5, &length);
-  EXPECT_EQ(std::string(piece, length), t.vocab().pieces[5]);
+  EXPECT_EQ(std::string(piece, length), std::string(t.piece(5)));
   EXPECT_EQ(tinylm_tokenizer_piece(c, 512, nullptr), nullptr);
   // A capacity too small: the count comes back, nothing is written past it.
   int32_t two[2] = {-7, -7};

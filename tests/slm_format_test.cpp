@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
+#include "core/byte_reader.h"
 #include "core/xxhash64.h"
 #include "format/slm.h"
 
@@ -23,6 +25,7 @@ Metadata SampleMetadata() {
   m.SetI32Array("ids", {2, 1, -7});
   m.SetStringArray("pieces", {"<unk>", "\xe2\x96\x81the", ""});
   m.SetU8Array("types", {1, 2, 3, 6});
+  m.SetBlob("tables", {9, 8, 7, 6, 5});
   return m;
 }
 
@@ -78,6 +81,12 @@ TEST(SlmFormat, RoundTripsMetadataAndTensors) {
   EXPECT_EQ(**m.GetStringArray("pieces"),
             (std::vector<std::string>{"<unk>", "\xe2\x96\x81the", ""}));
   EXPECT_EQ(**m.GetU8Array("types"), (std::vector<uint8_t>{1, 2, 3, 6}));
+  // A blob is read in place, 64-byte aligned in the file.
+  const std::span<const uint8_t> blob = m.GetBlob("tables")->bytes();
+  EXPECT_EQ(std::vector<uint8_t>(blob.begin(), blob.end()), (std::vector<uint8_t>{9, 8, 7, 6, 5}));
+  EXPECT_EQ((blob.data() - bytes.data()) % 64, 0);
+  EXPECT_GE(blob.data(), bytes.data() + 128);
+  EXPECT_LT(blob.data(), bytes.data() + bytes.size());
   ASSERT_EQ(file->tensors().size(), 2u);
   const SlmTensorInfo* a = file->Find("a.weight");
   ASSERT_NE(a, nullptr);
@@ -114,12 +123,39 @@ TEST(SlmFormat, RejectsBadMagic) {
 
 TEST(SlmFormat, RejectsNewerMajorVersionWithClearMessage) {
   std::vector<uint8_t> bytes = SampleFile();
-  const uint32_t major = 2;
+  const uint32_t major = 3;
   std::memcpy(bytes.data() + 8, &major, 4);
   auto file = SlmFile::Parse(bytes.data(), bytes.size());
   ASSERT_FALSE(file.ok());
-  EXPECT_NE(file.message().find("version 2.0 is not supported"), std::string::npos)
+  EXPECT_NE(file.message().find("version 3.0 is not supported"), std::string::npos)
       << file.message();
+  EXPECT_NE(file.message().find("update tinylm"), std::string::npos) << file.message();
+}
+
+// 1.x files (tokenizer as string arrays, no blobs) are refused with the way out.
+TEST(SlmFormat, RejectsOlderMajorVersionAskingToReconvert) {
+  std::vector<uint8_t> bytes = SampleFile();
+  const uint32_t major = 1;
+  std::memcpy(bytes.data() + 8, &major, 4);
+  auto file = SlmFile::Parse(bytes.data(), bytes.size());
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.message().find("version 1.0 is not supported (this tinylm reads version 2.x); "
+                                "re-convert the model"),
+            std::string::npos)
+      << file.message();
+}
+
+TEST(SlmFormat, RejectsNonZeroPaddingBeforeABlob) {
+  Metadata m;
+  m.SetBlob("tables", {1, 2, 3});
+  std::vector<uint8_t> bytes;
+  m.Serialize(&bytes);
+  ASSERT_EQ(bytes.size(), 64u + 3);  // count, key length, "tables", type, size, padding
+  bytes[63] = 1;
+  ByteReader reader(bytes.data(), bytes.size());
+  auto parsed = Metadata::Parse(&reader);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.message().find("padding"), std::string::npos) << parsed.message();
 }
 
 TEST(SlmFormat, AcceptsNewerMinorVersion) {

@@ -2,8 +2,8 @@
 // README.md): every encode case (cases.jsonl), every decode case (decode.jsonl: `text` and the
 // raw `bytes_hex`), and llama.cpp's vocab test files (*.gguf.inp / *.gguf.out), for every
 // source form of each vocabulary (tokenizer.json, tokenizer.model, tokenizer.bin, GGUF).
-// Each source goes through the .slm metadata (Vocab -> metadata -> bytes -> Vocab), so what
-// is tested is what a converted model carries.
+// Each source goes through the .slm metadata (Vocab -> tables -> metadata bytes -> tokenizer
+// used in place), so what is tested is what a converted model carries.
 //
 // The expected ids come from SentencePiece 0.1.97 (llama-spm) and Hugging Face `tokenizers`
 // 0.23.2 (gpt2, gpt-neox); llama-spm's decode `text` is SentencePiece's decoder for every
@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <deque>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -120,18 +121,24 @@ std::vector<EncodeCase> LoadVocabTest(const std::string& inp_path, const std::st
   return cases;
 }
 
-// The tokenizer of `relative` as a converted model carries it.
+// The tokenizer of `path` as a converted model carries it: built, written as .slm metadata,
+// parsed back and loaded in place from those bytes (kept for the whole test process, as a
+// model keeps its mapped file).
 Expected<Tokenizer> LoadThroughSlmMetadata(const std::string& path) {
+  static std::deque<std::vector<uint8_t>> sections;
   TL_ASSIGN_OR_RETURN(TokenizerSource source, LoadTokenizerFile(path, -1));
+  TL_ASSIGN_OR_RETURN(Tokenizer built, Tokenizer::Create(source.vocab));
   Metadata meta;
-  source.vocab.ToMetadata(&meta);
-  std::vector<uint8_t> bytes;
+  built.ToMetadata(&meta);
+  std::vector<uint8_t>& bytes = sections.emplace_back();
   meta.Serialize(&bytes);
   ByteReader reader(bytes.data(), bytes.size());
   TL_ASSIGN_OR_RETURN(Metadata parsed, Metadata::Parse(&reader));
-  TL_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromMetadata(parsed));
-  if (!(vocab == source.vocab)) return Status::Error("the vocabulary changed through metadata");
-  return Tokenizer::Create(std::move(vocab));
+  TL_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::FromMetadata(parsed));
+  if (!(tokenizer.ToVocab() == source.vocab)) {
+    return Status::Error("the vocabulary changed through metadata");
+  }
+  return tokenizer;
 }
 
 std::string Describe(const std::vector<int32_t>& ids) {

@@ -39,7 +39,7 @@ const char* tinylm_chat_render(tinylm_model* model, const char* template_name,
   if (const tinylm::Tokenizer* t = model->model->tokenizer()) {
     const auto piece = [&](int32_t id) -> std::optional<std::string> {
       if (id < 0 || id >= t->size()) return std::nullopt;
-      return t->vocab().pieces[static_cast<size_t>(id)];
+      return std::string(t->piece(id));
     };
     tmpl->bos = piece(t->bos_id());
     tmpl->eos = piece(t->eos_id());

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "chat/chat_template.h"
@@ -23,6 +24,9 @@ struct tinylm_tokenizer {
   std::optional<tinylm::Tokenizer> own;
   bool owned = false;  // false: the model's (freed with it)
   std::string text;    // the last tinylm_tokenizer_decode result
+  // tinylm_tokenizer_piece results, NUL-terminated copies of the pieces asked for (the
+  // tables' bytes carry no terminator); map nodes do not move, so each stays valid.
+  mutable std::unordered_map<int32_t, std::string> pieces;
 };
 
 struct tinylm_model {

@@ -68,7 +68,7 @@ int32_t tinylm_tokenizer_encode(tinylm_tokenizer* tokenizer, const char* text, s
                                 int32_t capacity) {
   const tinylm::Tokenizer& t = *tokenizer->tokenizer;
   const std::string_view view(text ? text : "", text ? text_length : 0);
-  const bool vocab_bos = t.vocab().add_bos;
+  const bool vocab_bos = t.add_bos();
   const bool bos =
       add_bos == TINYLM_BOS_DEFAULT || add_bos == TINYLM_BOS_ONCE ? vocab_bos : add_bos != 0;
   auto encoded = t.Encode(view, add_bos == TINYLM_BOS_ONCE ? false : bos, parse_special != 0);
@@ -113,7 +113,9 @@ const char* tinylm_tokenizer_piece(const tinylm_tokenizer* tokenizer, int32_t id
     SetError(tinylm::Errorf("token id %d is outside the vocabulary (0..%d)", id, t.size() - 1));
     return nullptr;
   }
-  return Text(t.vocab().pieces[static_cast<size_t>(id)], length);
+  auto it = tokenizer->pieces.find(id);
+  if (it == tokenizer->pieces.end()) it = tokenizer->pieces.emplace(id, t.piece(id)).first;
+  return Text(it->second, length);
 }
 
 int32_t tinylm_tokenizer_piece_id(const tinylm_tokenizer* tokenizer, const char* piece,

@@ -188,15 +188,14 @@ Expected<std::vector<uint8_t>> BuildSlm(const ImportedModel& model, const Conver
   Metadata meta;
   model.config.ToMetadata(&meta);
   if (model.vocab) {
-    TL_RETURN_IF_ERROR(model.vocab->Validate());
-    // Never write a tokenizer the runtime would refuse to build (Model::FromMapped does this).
+    // The tables written are the ones the runtime has just loaded and validated.
     auto tokenizer = Tokenizer::Create(*model.vocab);
     if (!tokenizer.ok()) return tokenizer.status().WithContext("tokenizer");
     if (model.vocab->size() > model.config.vocab_size) {
       return Errorf("the tokenizer has %d pieces but the model only %d logits", model.vocab->size(),
                     model.config.vocab_size);
     }
-    model.vocab->ToMetadata(&meta);
+    tokenizer->ToMetadata(&meta);
   }
   if (!model.stop_ids.empty()) meta.SetI32Array("generation.stop_ids", model.stop_ids);
   if (!model.chat_template.empty()) meta.SetString("tokenizer.chat_template", model.chat_template);

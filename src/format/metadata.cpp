@@ -61,7 +61,23 @@ std::string Quoted(const std::string& s, size_t limit = 60) {
   return out + "\"";
 }
 
+size_t BlobPadding(size_t offset) {
+  return (kMetaBlobAlignment - offset % kMetaBlobAlignment) % kMetaBlobAlignment;
+}
+
 }  // namespace
+
+MetaBlob::MetaBlob(std::vector<uint8_t> bytes)
+    : owned_(std::make_shared<const std::vector<uint8_t>>(std::move(bytes))),
+      data_(owned_->data()),
+      size_(owned_->size()) {}
+
+MetaBlob MetaBlob::View(const uint8_t* data, size_t size) {
+  MetaBlob blob;
+  blob.data_ = data;
+  blob.size_ = size;
+  return blob;
+}
 
 std::string_view MetaTypeName(MetaType type) {
   switch (type) {
@@ -85,6 +101,8 @@ std::string_view MetaTypeName(MetaType type) {
       return "string[]";
     case MetaType::U8Array:
       return "u8[]";
+    case MetaType::Blob:
+      return "blob";
   }
   return "unknown";
 }
@@ -131,15 +149,20 @@ Status Metadata::Validate() const {
 }
 
 void Metadata::Serialize(std::vector<uint8_t>* out) const {
+  const size_t start = out->size();
   Put<uint32_t>(out, static_cast<uint32_t>(entries_.size()));
   for (const auto& [key, entry] : entries_) {
     Put<uint16_t>(out, static_cast<uint16_t>(key.size()));
     PutBytes(out, key.data(), key.size());
     Put<uint8_t>(out, static_cast<uint8_t>(entry.type));
     std::visit(
-        [out](const auto& v) {
+        [out, start](const auto& v) {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, bool>) {
+          if constexpr (std::is_same_v<T, MetaBlob>) {
+            Put<uint32_t>(out, static_cast<uint32_t>(v.size()));
+            out->resize(out->size() + BlobPadding(out->size() - start), 0);
+            PutBytes(out, v.bytes().data(), v.size());
+          } else if constexpr (std::is_same_v<T, bool>) {
             Put<uint8_t>(out, v ? 1 : 0);
           } else if constexpr (std::is_arithmetic_v<T>) {
             Put<T>(out, v);
@@ -251,6 +274,23 @@ Expected<Metadata> Metadata::Parse(ByteReader* r) {
         entry.value = std::move(v);
         break;
       }
+      case MetaType::Blob: {
+        uint32_t n;
+        TL_RETURN_IF_ERROR(r->Read(&n));
+        const size_t padding = BlobPadding(r->position());
+        const uint8_t* pad;
+        TL_RETURN_IF_ERROR(r->View(padding, &pad));
+        for (size_t k = 0; k < padding; ++k) {
+          if (pad[k] != 0) {
+            return Errorf("metadata key '%s': the padding before the blob is not zero",
+                          key.c_str());
+          }
+        }
+        const uint8_t* bytes;
+        TL_RETURN_IF_ERROR(r->View(n, &bytes));
+        entry.value = MetaBlob::View(bytes, n);
+        break;
+      }
       default:
         return Errorf("metadata key '%s' has unknown value type %u", key.c_str(), type_code);
     }
@@ -268,7 +308,9 @@ std::vector<std::pair<std::string, std::string>> Metadata::Describe() const {
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, bool>) {
+          if constexpr (std::is_same_v<T, MetaBlob>) {
+            text = "[blob of " + std::to_string(v.size()) + " bytes]";
+          } else if constexpr (std::is_same_v<T, bool>) {
             text = v ? "true" : "false";
           } else if constexpr (std::is_same_v<T, float>) {
             std::snprintf(buf, sizeof buf, "%g", static_cast<double>(v));

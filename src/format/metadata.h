@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -26,6 +28,27 @@ enum class MetaType : uint8_t {
   I32Array = 8,
   StringArray = 9,
   U8Array = 10,
+  Blob = 11,  // bytes stored 64-byte aligned, read in place (no copy)
+};
+
+// Alignment of a blob's bytes, counted from the start of the serialized metadata (the
+// .slm metadata section, itself at file offset 128, so blobs are 64-byte aligned in the file).
+constexpr size_t kMetaBlobAlignment = 64;
+
+// The value of a Blob key: bytes owned by the metadata (SetBlob) or, after Parse, a view of
+// the parsed bytes. Copies share the owned bytes, so a view stays valid across copies.
+class MetaBlob {
+ public:
+  MetaBlob() = default;
+  explicit MetaBlob(std::vector<uint8_t> bytes);
+  static MetaBlob View(const uint8_t* data, size_t size);
+  std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  size_t size() const { return size_; }
+
+ private:
+  std::shared_ptr<const std::vector<uint8_t>> owned_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
 };
 
 std::string_view MetaTypeName(MetaType type);
@@ -34,7 +57,7 @@ class Metadata {
  public:
   using Value =
       std::variant<uint32_t, int32_t, float, uint64_t, bool, std::string, std::vector<float>,
-                   std::vector<int32_t>, std::vector<std::string>, std::vector<uint8_t>>;
+                   std::vector<int32_t>, std::vector<std::string>, std::vector<uint8_t>, MetaBlob>;
 
   void SetU32(std::string key, uint32_t v) { Set(std::move(key), MetaType::U32, v); }
   void SetI32(std::string key, int32_t v) { Set(std::move(key), MetaType::I32, v); }
@@ -55,6 +78,9 @@ class Metadata {
   }
   void SetU8Array(std::string key, std::vector<uint8_t> v) {
     Set(std::move(key), MetaType::U8Array, std::move(v));
+  }
+  void SetBlob(std::string key, std::vector<uint8_t> v) {
+    Set(std::move(key), MetaType::Blob, MetaBlob(std::move(v)));
   }
 
   bool Has(std::string_view key) const { return entries_.find(key) != entries_.end(); }
@@ -87,6 +113,11 @@ class Metadata {
   Expected<const std::vector<uint8_t>*> GetU8Array(std::string_view key) const {
     return GetPtr<std::vector<uint8_t>>(key, MetaType::U8Array);
   }
+  // The blob, sharing its bytes: set ones stay alive with the copy; a parsed one is a view
+  // of the parsed bytes, so keep those alive while it is used.
+  Expected<MetaBlob> GetBlob(std::string_view key) const {
+    return Get<MetaBlob>(key, MetaType::Blob);
+  }
 
   // Getters with a default for optional keys; a key present with another type is an error.
   Expected<uint32_t> GetU32Or(std::string_view key, uint32_t fallback) const;
@@ -98,7 +129,9 @@ class Metadata {
   // Checks what a reader would reject: key lengths (1..1024 bytes) and value sizes.
   Status Validate() const;
 
-  // Serialization (layout in docs/slm-format.md, "Metadata section").
+  // Serialization (layout in docs/slm-format.md, "Metadata section"). Blob alignment is
+  // counted from where the serialization starts: out->size() on entry, the reader's
+  // position 0. Blob values of the parsed metadata are views into the reader's bytes.
   void Serialize(std::vector<uint8_t>* out) const;
   static Expected<Metadata> Parse(ByteReader* reader);
 

@@ -95,7 +95,8 @@ Expected<SlmFile> SlmFile::Parse(const uint8_t* data, size_t size, const SlmRead
   if (h.major != kSlmVersionMajor) {
     return Errorf(".slm format version %u.%u is not supported (this tinylm reads version %u.x)%s",
                   h.major, h.minor, kSlmVersionMajor,
-                  h.major > kSlmVersionMajor ? "; update tinylm or re-convert the model" : "");
+                  h.major > kSlmVersionMajor ? "; update tinylm or re-convert the model"
+                                             : "; re-convert the model with this tinylm");
   }
   if (size < kSlmHeaderSize) return Status::Error(".slm file is truncated inside its header");
   for (uint64_t* field :

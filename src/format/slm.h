@@ -15,7 +15,8 @@
 namespace tinylm {
 
 constexpr char kSlmMagic[8] = {'T', 'I', 'N', 'Y', 'S', 'L', 'M', '\0'};
-constexpr uint32_t kSlmVersionMajor = 1;  // readers reject other majors
+// 2.0: metadata blobs (value type 11) and the prebuilt tokenizer tables (tokenizer.tables).
+constexpr uint32_t kSlmVersionMajor = 2;  // readers reject other majors
 constexpr uint32_t kSlmVersionMinor = 0;  // minors only add optional keys; readers accept any
 constexpr size_t kSlmHeaderSize = 128;
 constexpr size_t kSlmAlignment = 64;

@@ -113,13 +113,13 @@ Expected<std::unique_ptr<Model>> Model::FromMapped(MappedFile file,
   TL_RETURN_IF_ERROR(model->Bind());
 
   const Metadata& meta = model->slm_.metadata();
-  if (meta.Has("tokenizer.pieces")) {
-    TL_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromMetadata(meta));
-    if (vocab.size() > model->config_.vocab_size) {
-      return Errorf("the tokenizer has %d pieces but the model only %d logits", vocab.size(),
+  if (meta.Has("tokenizer.tables")) {
+    // In place: the tables stay in model->bytes_, which the model keeps.
+    TL_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::FromMetadata(meta));
+    if (tokenizer.size() > model->config_.vocab_size) {
+      return Errorf("the tokenizer has %d pieces but the model only %d logits", tokenizer.size(),
                     model->config_.vocab_size);
     }
-    TL_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(std::move(vocab)));
     model->tokenizer_.emplace(std::move(tokenizer));
   }
   if (meta.Has("generation.stop_ids")) {

@@ -114,7 +114,7 @@ void ResolveBytesLossy(std::string* pending, bool final, std::string* out) {
   pending->erase(0, off);
 }
 
-bool ParseBytePiece(const std::string& piece, int* byte) {
+bool ParseBytePiece(std::string_view piece, int* byte) {
   // "<0xNN>" with uppercase or lowercase hex digits.
   if (piece.size() != 6 || piece[0] != '<' || piece[1] != '0' || piece[2] != 'x' ||
       piece[5] != '>') {
@@ -157,24 +157,6 @@ std::string RemoveExtraWhitespaces(std::string_view text) {
   return out;
 }
 
-uint64_t MixKey(uint64_t key) {  // MurmurHash3's fmix64
-  key ^= key >> 33;
-  key *= 0xff51afd7ed558ccdull;
-  key ^= key >> 33;
-  key *= 0xc4ceb9fe1a85ec53ull;
-  key ^= key >> 33;
-  return key;
-}
-
-uint32_t HashBytes(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull ^ s.size();  // FNV-1a, then a finalizer
-  for (char c : s) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 0x100000001b3ull;
-  }
-  return static_cast<uint32_t>(MixKey(h) >> 32);
-}
-
 // Character tests of Hugging Face's added-token matching (Rust regex `\s` and `\w`).
 bool IsWhiteSpaceChar(uint32_t cp) {
   return unicode::ClassOf(cp) == unicode::CharClass::WhiteSpace;
@@ -199,109 +181,6 @@ bool FirstChar(std::string_view s, uint32_t* cp, size_t* length) {
 }
 
 }  // namespace
-
-// ---- PieceIndex ----
-
-void Tokenizer::PieceIndex::Reserve(size_t n) {
-  slots_.assign(n + n / 2 + 8, Entry{-1, 0});  // load factor <= 2/3
-}
-
-void Tokenizer::PieceIndex::InsertMany(const std::vector<std::string>& pieces, const int32_t* ids,
-                                       size_t count, std::vector<int32_t>* duplicates) {
-  constexpr size_t kBatch = 32;
-  uint32_t hashes[kBatch];
-  for (size_t start = 0; start < count; start += kBatch) {
-    const size_t m = std::min(kBatch, count - start);
-    for (size_t j = 0; j < m; ++j) {
-      hashes[j] = HashBytes(pieces[ids[start + j]]);
-      __builtin_prefetch(&slots_[Slot(hashes[j])]);
-    }
-    for (size_t j = 0; j < m; ++j) {
-      const int32_t id = ids[start + j];
-      const std::string& piece = pieces[id];
-      const uint32_t h = hashes[j];
-      for (size_t i = Slot(h);; i = i + 1 == slots_.size() ? 0 : i + 1) {
-        Entry& e = slots_[i];
-        if (e.id < 0) {
-          e = {id, h};
-          break;
-        }
-        if (e.hash == h && pieces[e.id] == piece) {  // the first one wins
-          duplicates->push_back(id);
-          break;
-        }
-      }
-    }
-  }
-}
-
-int32_t Tokenizer::PieceIndex::Find(const std::vector<std::string>& pieces,
-                                    std::string_view s) const {
-  return FindHashed(pieces, s, HashBytes(s));
-}
-
-int32_t Tokenizer::PieceIndex::FindHashed(const std::vector<std::string>& pieces,
-                                          std::string_view s, uint32_t h) const {
-  if (slots_.empty()) return -1;
-  for (size_t i = Slot(h);; i = i + 1 == slots_.size() ? 0 : i + 1) {
-    const Entry& e = slots_[i];
-    if (e.id < 0) return -1;
-    if (e.hash == h && pieces[e.id] == s) return e.id;
-  }
-}
-
-void Tokenizer::PieceIndex::FindMany(const std::vector<std::string>& pieces,
-                                     const std::string_view* keys, size_t count,
-                                     int32_t* out) const {
-  constexpr size_t kBatch = 64;
-  uint32_t hashes[kBatch];
-  for (size_t start = 0; start < count; start += kBatch) {
-    const size_t m = std::min(kBatch, count - start);
-    for (size_t j = 0; j < m; ++j) {  // 1. the slots
-      hashes[j] = HashBytes(keys[start + j]);
-      if (!slots_.empty()) __builtin_prefetch(&slots_[Slot(hashes[j])]);
-    }
-    for (size_t j = 0; j < m && !slots_.empty(); ++j) {  // 2. the pieces they point to
-      const Entry& e = slots_[Slot(hashes[j])];
-      if (e.id >= 0) __builtin_prefetch(&pieces[e.id]);
-    }
-    for (size_t j = 0; j < m; ++j) out[start + j] = FindHashed(pieces, keys[start + j], hashes[j]);
-  }
-}
-
-// ---- MergeTable ----
-
-void Tokenizer::MergeTable::Reserve(size_t n) {
-  slots_.assign(n + n / 2 + 8, Entry{-1, -1, -1});
-}
-
-size_t Tokenizer::MergeTable::Slot(int32_t left, int32_t right) const {
-  const uint64_t key = (uint64_t(uint32_t(left)) << 32) | uint32_t(right);
-  return (MixKey(key) >> 32) * slots_.size() >> 32;
-}
-
-void Tokenizer::MergeTable::Insert(int32_t left, int32_t right, int32_t rank) {
-  for (size_t i = Slot(left, right);; i = i + 1 == slots_.size() ? 0 : i + 1) {
-    Entry& e = slots_[i];
-    if (e.left < 0 || (e.left == left && e.right == right)) {
-      e = {left, right, rank};
-      return;
-    }
-  }
-}
-
-void Tokenizer::MergeTable::Prefetch(int32_t left, int32_t right) const {
-  __builtin_prefetch(&slots_[Slot(left, right)]);
-}
-
-int32_t Tokenizer::MergeTable::Find(int32_t left, int32_t right) const {
-  if (slots_.empty()) return -1;
-  for (size_t i = Slot(left, right);; i = i + 1 == slots_.size() ? 0 : i + 1) {
-    const Entry& e = slots_[i];
-    if (e.left == left && e.right == right) return e.rank;
-    if (e.left < 0) return -1;
-  }
-}
 
 // ---- Added tokens ----
 
@@ -393,42 +272,75 @@ void Tokenizer::SplitOnAdded(const AddedMatcher& m, std::string_view text, bool 
   if (start_offset < n) out->push_back({-1, start_offset, n});
 }
 
-// ---- Create ----
+// ---- Create / load ----
 
-Expected<Tokenizer> Tokenizer::Create(Vocab vocab_in) {
-  TL_RETURN_IF_ERROR(vocab_in.Validate());
+Expected<Tokenizer> Tokenizer::Create(const Vocab& vocab) {
+  TL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, BuildTokenizerTables(vocab));
+  MetaBlob blob(std::move(bytes));
+  TL_ASSIGN_OR_RETURN(TokenizerTables tables, TokenizerTables::View(blob.bytes()));
+  return Load(vocab, tables, std::move(blob));
+}
+
+Expected<Tokenizer> Tokenizer::FromMetadata(const Metadata& meta) {
+  auto load = [&]() -> Expected<Tokenizer> {
+    TL_ASSIGN_OR_RETURN(TokenizerSettings settings, TokenizerSettings::FromMetadata(meta));
+    TL_ASSIGN_OR_RETURN(MetaBlob blob, meta.GetBlob("tokenizer.tables"));
+    TL_ASSIGN_OR_RETURN(TokenizerTables tables, TokenizerTables::View(blob.bytes()));
+    return Load(std::move(settings), tables, std::move(blob));
+  };
+  Expected<Tokenizer> t = load();
+  if (!t.ok()) return t.status().WithContext("invalid tokenizer metadata");
+  return t;
+}
+
+void Tokenizer::ToMetadata(Metadata* meta) const {
+  settings_.ToMetadata(meta);
+  const std::span<const uint8_t> bytes = tables_.bytes();
+  meta->SetBlob("tokenizer.tables", std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+Vocab Tokenizer::ToVocab() const {
+  Vocab v;
+  static_cast<TokenizerSettings&>(v) = settings_;
+  const uint32_t n = tables_.n_pieces();
+  v.pieces.reserve(n);
+  for (uint32_t id = 0; id < n; ++id) {
+    v.pieces.emplace_back(tables_.piece(id));
+    v.scores.push_back(tables_.score(id));
+    v.types.push_back(tables_.type(id));
+  }
+  for (uint32_t rank = 0; rank < tables_.n_merges(); ++rank) {
+    const TokenizerTables::Merge merge = tables_.merge(rank);
+    std::string text(tables_.piece(merge.left));
+    text += ' ';
+    text += tables_.piece(merge.right);
+    v.merges.push_back(std::move(text));
+  }
+  return v;
+}
+
+Expected<Tokenizer> Tokenizer::Load(TokenizerSettings settings, TokenizerTables tables,
+                                    MetaBlob blob) {
+  const uint32_t n = tables.n_pieces();
+  TL_RETURN_IF_ERROR(settings.Validate(n));
+  for (int32_t id : settings.added_ids) {
+    if (tables.piece(id).empty()) return Errorf("tokenizer added token %d is empty", id);
+  }
+  const bool byte_level = settings.kind == TokenizerKind::ByteLevelBpe;
+  if (byte_level && tables.n_merges() == 0) {
+    return Errorf("byte-level BPE tokenizer has no merges");
+  }
   Tokenizer t;
-  t.vocab_ = std::move(vocab_in);
-  const Vocab& vocab = t.vocab_;
-  const int n = vocab.size();
-  const bool byte_level = vocab.kind == TokenizerKind::ByteLevelBpe;
-  t.id_flags_.assign(n, 0);
-  for (size_t i = 0; i < vocab.added_ids.size(); ++i) {
-    t.id_flags_[vocab.added_ids[i]] = static_cast<uint8_t>(vocab.added_flags[i] | kIsAdded);
-  }
-  for (int id = 0; id < n; ++id) {
-    const auto type = static_cast<TokenType>(vocab.types[id]);
-    if ((type == TokenType::Normal || type == TokenType::UserDefined) &&
-        !vocab.pieces[id].empty() && !t.id_flags_[id]) {
-      t.id_flags_[id] = kIsMergeable;
-      if (vocab.pieces[id].size() > t.max_piece_bytes_)
-        t.max_piece_bytes_ = vocab.pieces[id].size();
+  t.settings_ = std::move(settings);
+  t.tables_ = tables;
+  t.blob_ = std::move(blob);
+  t.id_flags_ =
+      MakeIdFlags(t.settings_, tables.types(), [&](size_t id) { return tables.piece(id).size(); });
+  TL_RETURN_IF_ERROR(tables.CheckIndexes(&t.id_flags_));
+  for (uint32_t id = 0; id < n; ++id) {
+    if (t.id_flags_[id] & kIdMergeable) {
+      t.max_piece_bytes_ = std::max(t.max_piece_bytes_, tables.piece(id).size());
     }
-  }
-  // Mergeable pieces first, so that they win over a duplicate of another type.
-  {
-    std::vector<int32_t> order;
-    order.reserve(n);
-    for (int id = 0; id < n; ++id) {
-      if (t.id_flags_[id] & kIsMergeable) order.push_back(id);
-    }
-    for (int id = 0; id < n; ++id) {
-      if (!(t.id_flags_[id] & kIsMergeable)) order.push_back(id);
-    }
-    t.pieces_.Reserve(n);
-    std::vector<int32_t> duplicates;
-    t.pieces_.InsertMany(vocab.pieces, order.data(), order.size(), &duplicates);
-    for (int32_t id : duplicates) t.id_flags_[id] |= kIsDuplicate;
   }
 
   for (int b = 0; b < 256; ++b) t.byte_ids_[b] = -1;
@@ -438,110 +350,38 @@ Expected<Tokenizer> Tokenizer::Create(Vocab vocab_in) {
       t.byte_ids_[b] = t.FindMergeable(ByteLevelChar(static_cast<uint8_t>(b)));
     }
   } else {
-    t.byte_of_id_.assign(n, -1);
-    for (int id = 0; id < n; ++id) {
-      if (static_cast<TokenType>(vocab.types[id]) != TokenType::Byte) continue;
+    for (uint32_t id = 0; id < n; ++id) {
+      if (static_cast<TokenType>(tables.type(id)) != TokenType::Byte) continue;
       int byte;
-      if (!ParseBytePiece(vocab.pieces[id], &byte)) {
-        return Errorf("token %d has type Byte but its piece is not of the form <0xNN>", id);
+      if (!ParseBytePiece(tables.piece(id), &byte)) {
+        return Errorf("token %u has type Byte but its piece is not of the form <0xNN>", id);
       }
-      t.byte_of_id_[id] = static_cast<int16_t>(byte);
-      if (t.byte_ids_[byte] < 0) t.byte_ids_[byte] = id;
+      if (t.byte_ids_[byte] < 0) t.byte_ids_[byte] = static_cast<int32_t>(id);
     }
-    if (vocab.byte_fallback) {
+    if (t.settings_.byte_fallback) {
       for (int b = 0; b < 256; ++b) {
         if (t.byte_ids_[b] < 0) {
           return Errorf("tokenizer has byte_fallback but no byte token <0x%02X>", b);
         }
       }
-    } else if (vocab.unk_id < 0) {
+    } else if (t.settings_.unk_id < 0) {
       return Errorf(
           "tokenizer has neither byte_fallback nor an unk_id: unknown text could "
           "not be encoded");
     }
   }
-
-  // Merges: "left right" -> rank, and the id of left+right per rank. In batches: the
-  // pieces of a batch are looked up together (see PieceIndex::FindMany).
-  if (!vocab.merges.empty()) {
-    t.rank_merges_ = true;
-    const size_t m = vocab.merges.size();
-    t.merge_table_.Reserve(m);
-    t.merge_result_.resize(m);
-    constexpr size_t kBatch = 64;
-    std::string_view keys[2 * kBatch];
-    int32_t found[2 * kBatch];
-    std::string joined;
-    int32_t previous_result = -1;
-    for (size_t start = 0; start < m; start += kBatch) {
-      const size_t count = std::min(kBatch, m - start);
-      for (size_t j = 0; j < count; ++j) {  // split at the first space
-        const std::string_view merge = vocab.merges[start + j];
-        const size_t space = std::min(merge.find(' '), merge.size());
-        keys[2 * j] = merge.substr(0, space);
-        keys[2 * j + 1] = merge.substr(std::min(space + 1, merge.size()));
-      }
-      t.pieces_.FindMany(vocab.pieces, keys, 2 * count, found);
-      for (size_t j = 0; j < count; ++j) {
-        const size_t rank = start + j;
-        const std::string_view merge = vocab.merges[rank];
-        size_t space = keys[2 * j].size();
-        int32_t left = found[2 * j], right = found[2 * j + 1];
-        // Pieces with a space: try the other split points.
-        while ((left < 0 || right < 0) && space < merge.size() &&
-               (space = merge.find(' ', space + 1)) != std::string_view::npos) {
-          left = t.pieces_.Find(vocab.pieces, merge.substr(0, space));
-          right = t.pieces_.Find(vocab.pieces, merge.substr(space + 1));
-        }
-        if (left < 0 || right < 0 || space >= merge.size()) {
-          return Errorf("tokenizer merge %zu (\"%.64s\") is not two pieces of the vocabulary", rank,
-                        vocab.merges[rank].c_str());
-        }
-        // BPE training numbers merged pieces in merge order: try the id after the previous
-        // merge's before hashing.
-        int32_t result = -1;
-        const int32_t guess = previous_result + 1;
-        if (guess > 0 && guess < n) {
-          const std::string& g = vocab.pieces[guess];
-          if (g.size() + 1 == merge.size() && g.compare(0, space, merge.data(), space) == 0 &&
-              g.compare(space, std::string::npos, merge.data() + space + 1,
-                        merge.size() - space - 1) == 0 &&
-              (t.id_flags_[guess] & (kIsMergeable | kIsDuplicate)) == kIsMergeable) {
-            result = guess;  // what pieces_.Find(joined) would return
-          }
-        }
-        if (result < 0) {
-          joined.assign(merge.substr(0, space));
-          joined.append(merge.substr(space + 1));
-          result = t.pieces_.Find(vocab.pieces, joined);
-        }
-        if (result < 0) {
-          return Errorf(
-              "tokenizer merge %zu (\"%.64s\") makes a piece that is not in the "
-              "vocabulary",
-              rank, vocab.merges[rank].c_str());
-        }
-        t.merge_result_[rank] = result;
-        previous_result = result;
-        found[2 * j] = left;
-        found[2 * j + 1] = right;
-        t.merge_table_.Prefetch(left, right);
-      }
-      for (size_t j = 0; j < count; ++j) {
-        t.merge_table_.Insert(found[2 * j], found[2 * j + 1], static_cast<int32_t>(start + j));
-      }
-    }
-  }
+  t.rank_merges_ = tables.n_merges() > 0;
 
   // Added tokens. Byte-level: normalized ones are matched after normalization (their
   // pattern normalized too), the others in the raw text. SentencePiece: all in the raw text.
-  for (size_t i = 0; i < vocab.added_ids.size(); ++i) {
-    const int32_t id = vocab.added_ids[i];
-    const uint8_t flags = vocab.added_flags[i];
-    const std::string& content = vocab.pieces[id];
+  const TokenizerSettings& s = t.settings_;
+  for (size_t i = 0; i < s.added_ids.size(); ++i) {
+    const int32_t id = s.added_ids[i];
+    const uint8_t flags = s.added_flags[i];
+    const std::string_view content = tables.piece(id);
     if (byte_level && (flags & kAddedNormalized)) {
       std::string pattern;
-      if (vocab.normalizer == NormalizerKind::Nfc && unicode::IsValidUtf8(content)) {
+      if (s.normalizer == NormalizerKind::Nfc && unicode::IsValidUtf8(content)) {
         unicode::AppendNfc(content, &pattern);
       } else {
         pattern = content;
@@ -554,14 +394,10 @@ Expected<Tokenizer> Tokenizer::Create(Vocab vocab_in) {
   return t;
 }
 
-int32_t Tokenizer::PieceToId(std::string_view piece) const {
-  return pieces_.Find(vocab_.pieces, piece);
-}
-
 // ---- Encode ----
 
 Expected<std::vector<int32_t>> Tokenizer::Encode(std::string_view text) const {
-  return Encode(text, vocab_.add_bos, /*parse_special=*/false);
+  return Encode(text, settings_.add_bos, /*parse_special=*/false);
 }
 
 Expected<std::vector<int32_t>> Tokenizer::Encode(std::string_view text, bool add_bos) const {
@@ -570,22 +406,22 @@ Expected<std::vector<int32_t>> Tokenizer::Encode(std::string_view text, bool add
 
 Expected<std::vector<int32_t>> Tokenizer::Encode(std::string_view text, bool add_bos,
                                                  bool parse_special) const {
-  if (vocab_.pieces.empty()) return Errorf("tokenizer is empty (not built with Create)");
+  if (size() == 0) return Errorf("tokenizer is empty (not built with Create)");
   if (text.size() > kMaxTextBytes) {
     return Errorf("text of %zu bytes is too long to encode (limit %zu)", text.size(),
                   kMaxTextBytes);
   }
-  if (add_bos && vocab_.bos_id < 0) return Errorf("cannot add BOS: the tokenizer has none");
+  if (add_bos && settings_.bos_id < 0) return Errorf("cannot add BOS: the tokenizer has none");
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + 2);
-  if (add_bos) ids.push_back(vocab_.bos_id);
+  if (add_bos) ids.push_back(settings_.bos_id);
   std::string valid;
-  if (vocab_.kind == TokenizerKind::ByteLevelBpe && !unicode::IsValidUtf8(text)) {
+  if (settings_.kind == TokenizerKind::ByteLevelBpe && !unicode::IsValidUtf8(text)) {
     unicode::AppendValidUtf8(text, &valid);
     text = valid;
   }
   TL_RETURN_IF_ERROR(EncodeText(text, parse_special, &ids));
-  if (vocab_.add_eos) ids.push_back(vocab_.eos_id);
+  if (settings_.add_eos) ids.push_back(settings_.eos_id);
   return ids;
 }
 
@@ -602,12 +438,12 @@ Status Tokenizer::EncodeText(std::string_view text, bool parse_special,
       continue;
     }
     const std::string_view piece = text.substr(segment.begin, segment.end - segment.begin);
-    if (vocab_.kind == TokenizerKind::SentencePieceBpe) {
-      EncodeSentencePiece(piece, vocab_.add_dummy_prefix, ids);
+    if (settings_.kind == TokenizerKind::SentencePieceBpe) {
+      EncodeSentencePiece(piece, settings_.add_dummy_prefix, ids);
       continue;
     }
     std::string_view view = piece;
-    if (vocab_.normalizer == NormalizerKind::Nfc) {
+    if (settings_.normalizer == NormalizerKind::Nfc) {
       normalized.clear();
       unicode::AppendNfc(piece, &normalized);
       view = normalized;
@@ -620,7 +456,7 @@ Status Tokenizer::EncodeText(std::string_view text, bool parse_special,
         continue;
       }
       const std::string_view sub = view.substr(part.begin, part.end - part.begin);
-      if (vocab_.pre_tokenizer == PreTokenizerKind::Gpt2) {
+      if (settings_.pre_tokenizer == PreTokenizerKind::Gpt2) {
         words.clear();
         SplitGpt2(sub, &words);
         for (const TextSpan& w : words) {
@@ -644,8 +480,8 @@ void Tokenizer::EncodeByteLevelWord(std::string_view word, std::vector<int32_t>*
     const int32_t id = byte_ids_[static_cast<uint8_t>(c)];
     if (id >= 0) {
       symbols.push_back(id);
-    } else if (vocab_.unk_id >= 0) {
-      symbols.push_back(vocab_.unk_id);
+    } else if (settings_.unk_id >= 0) {
+      symbols.push_back(settings_.unk_id);
     }
   }
   MergeByRank(&symbols);
@@ -682,8 +518,11 @@ void Tokenizer::MergeByRank(std::vector<int32_t>* symbols) const {
   std::priority_queue<Candidate, std::vector<Candidate>, Later> queue(Later(), std::move(storage));
   auto consider = [&](int32_t pos) {
     if (pos < 0 || next[pos] < 0) return;
-    const int32_t rank = merge_table_.Find(id[pos], id[next[pos]]);
-    if (rank >= 0) queue.push({rank, pos, id[pos], id[next[pos]], merge_result_[rank]});
+    const int32_t rank = tables_.FindMerge(id[pos], id[next[pos]]);
+    if (rank >= 0) {
+      const auto merged = static_cast<int32_t>(tables_.merge(rank).merged);
+      queue.push({rank, pos, id[pos], id[next[pos]], merged});
+    }
   };
   for (int32_t i = 0; i + 1 < n; ++i) consider(i);
   while (!queue.empty()) {
@@ -723,7 +562,7 @@ void Tokenizer::EncodeSentencePiece(std::string_view raw_text, bool dummy_prefix
                                     std::vector<int32_t>* ids) const {
   std::string normalized_storage;
   std::string_view text = raw_text;
-  if (vocab_.remove_extra_whitespaces) {
+  if (settings_.remove_extra_whitespaces) {
     normalized_storage = RemoveExtraWhitespaces(raw_text);
     text = normalized_storage;
   }
@@ -758,12 +597,13 @@ void Tokenizer::EncodeSentencePiece(std::string_view raw_text, bool dummy_prefix
     const int32_t id = FindMergeable(std::string_view(spelled).substr(begin, length));
     if (id >= 0) {
       symbols.push_back({begin, length, id, 0, 0, true, true});
-    } else if (vocab_.byte_fallback) {
+    } else if (settings_.byte_fallback) {
       for (char c : group_bytes) {
         symbols.push_back({begin, length, byte_ids_[static_cast<uint8_t>(c)], 0, 0, false, true});
       }
-    } else if (symbols.empty() || symbols.back().id != vocab_.unk_id || symbols.back().mergeable) {
-      symbols.push_back({begin, length, vocab_.unk_id, 0, 0, false, true});
+    } else if (symbols.empty() || symbols.back().id != settings_.unk_id ||
+               symbols.back().mergeable) {
+      symbols.push_back({begin, length, settings_.unk_id, 0, 0, false, true});
     }
   };
 
@@ -815,7 +655,7 @@ void Tokenizer::EncodeSentencePiece(std::string_view raw_text, bool dummy_prefix
     if (length > max_piece_bytes_) return;
     const int32_t id = FindMergeable(std::string_view(spelled).substr(a.begin, length));
     if (id < 0) return;
-    queue.push({vocab_.scores[id], left, right, a.length, b.length, id});
+    queue.push({tables_.score(id), left, right, a.length, b.length, id});
   };
   for (int i = 0; i + 1 < n; ++i) try_pair(i, i + 1);
 
@@ -844,7 +684,7 @@ void Tokenizer::EncodeSentencePiece(std::string_view raw_text, bool dummy_prefix
 // ---- Decode ----
 
 void Tokenizer::DecodeStepByteLevel(DecodeState* state, int32_t id, std::string* out) const {
-  if (id < 0 || id >= vocab_.size()) {
+  if (id < 0 || id >= size()) {
     if (state->raw) {
       out->append(state->pending_bytes);
       state->pending_bytes.clear();
@@ -854,11 +694,11 @@ void Tokenizer::DecodeStepByteLevel(DecodeState* state, int32_t id, std::string*
     out->append(kReplacementChar);
     return;
   }
-  const std::string& piece = vocab_.pieces[id];
-  const auto type = static_cast<TokenType>(vocab_.types[id]);
+  const std::string_view piece = tables_.piece(id);
+  const auto type = static_cast<TokenType>(tables_.type(id));
   if (type == TokenType::Unused) {
     // padding rows of the embedding matrix: not tokens (Hugging Face skips unknown ids)
-  } else if (id_flags_[id] & kIsAdded) {
+  } else if (id_flags_[id] & kIdAdded) {
     state->pending_bytes += piece;
   } else if (!AppendByteLevelBytes(piece, &state->pending_bytes)) {
     state->pending_bytes += piece;  // not in the byte alphabet: its text, as HF does
@@ -872,7 +712,7 @@ void Tokenizer::DecodeStepByteLevel(DecodeState* state, int32_t id, std::string*
 }
 
 void Tokenizer::DecodeStep(DecodeState* state, int32_t id, std::string* out) const {
-  if (vocab_.kind == TokenizerKind::ByteLevelBpe) {
+  if (settings_.kind == TokenizerKind::ByteLevelBpe) {
     DecodeStepByteLevel(state, id, out);
     return;
   }
@@ -885,9 +725,11 @@ void Tokenizer::DecodeStep(DecodeState* state, int32_t id, std::string* out) con
     }
   };
   const size_t out_before = out->size();
-  const bool in_range = id >= 0 && id < vocab_.size();
-  if (in_range && byte_of_id_[id] >= 0) {
-    state->pending_bytes += static_cast<char>(byte_of_id_[id]);
+  const bool in_range = id >= 0 && id < size();
+  int byte;
+  if (in_range && static_cast<TokenType>(tables_.type(id)) == TokenType::Byte &&
+      ParseBytePiece(tables_.piece(id), &byte)) {  // always parses: checked at load
+    state->pending_bytes += static_cast<char>(byte);
     resolve(/*final=*/false);
     if (out->size() != out_before) state->text_empty = false;
     return;
@@ -901,18 +743,18 @@ void Tokenizer::DecodeStep(DecodeState* state, int32_t id, std::string* out) con
   if (!in_range) {
     out->append(kReplacementChar);
   } else {
-    const auto type = static_cast<TokenType>(vocab_.types[id]);
+    const auto type = static_cast<TokenType>(tables_.type(id));
     if (type == TokenType::Control) {
       // invisible
     } else if (type == TokenType::Unknown) {
       out->append(kUnknownSurface);
     } else {
-      std::string_view piece = vocab_.pieces[id];
-      if (state->is_bos_ws && (vocab_.add_dummy_prefix || vocab_.remove_extra_whitespaces)) {
+      std::string_view piece = tables_.piece(id);
+      if (state->is_bos_ws && (settings_.add_dummy_prefix || settings_.remove_extra_whitespaces)) {
         if (piece.substr(0, kSpaceSymbol.size()) == kSpaceSymbol) {
           piece.remove_prefix(kSpaceSymbol.size());
           // With remove_extra_whitespaces every leading space-only piece is dropped.
-          consumed_bos_ws = !vocab_.remove_extra_whitespaces;
+          consumed_bos_ws = !settings_.remove_extra_whitespaces;
         }
       }
       for (size_t pos = 0; pos < piece.size();) {
@@ -934,7 +776,7 @@ void Tokenizer::DecodeFinish(DecodeState* state, std::string* out) const {
   if (state->raw) {
     out->append(state->pending_bytes);
     state->pending_bytes.clear();
-  } else if (vocab_.kind == TokenizerKind::ByteLevelBpe) {
+  } else if (settings_.kind == TokenizerKind::ByteLevelBpe) {
     ResolveBytesLossy(&state->pending_bytes, /*final=*/true, out);
   } else {
     ResolveBytes(&state->pending_bytes, /*final=*/true, out);
@@ -961,9 +803,9 @@ std::string Tokenizer::DecodeBytes(const std::vector<int32_t>& ids) const {
 
 Expected<std::string> Tokenizer::DecodeChecked(const std::vector<int32_t>& ids) const {
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (ids[i] < 0 || ids[i] >= vocab_.size()) {
+    if (ids[i] < 0 || ids[i] >= size()) {
       return Errorf("token id %d at position %zu is out of range (vocabulary of %d)", ids[i], i,
-                    vocab_.size());
+                    size());
     }
   }
   return Decode(ids);

@@ -16,13 +16,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
+#include "tokenizer/tokenizer_tables.h"
 #include "tokenizer/vocab.h"
 
 namespace tinylm {
@@ -31,17 +30,31 @@ class TokenStreamDecoder;
 
 class Tokenizer {
  public:
-  // An empty tokenizer (needed by Expected<Tokenizer>); use Create() to get a usable one.
+  // An empty tokenizer (needed by Expected<Tokenizer>); use Create() or FromMetadata().
   Tokenizer() = default;
 
-  // Validates the vocabulary and builds the lookup tables (piece -> id, merge ranks, the
-  // added-token matcher). Merges that name pieces not in the vocabulary are an error.
-  static Expected<Tokenizer> Create(Vocab vocab);
+  // Builds the lookup tables of an imported vocabulary (tokenizer_tables.h), then loads them
+  // exactly as FromMetadata does. Merges that name pieces not in the vocabulary are an error.
+  static Expected<Tokenizer> Create(const Vocab& vocab);
+  // The tokenizer of a .slm file's metadata (the "tokenizer.*" keys). The tables are used in
+  // place: parsed metadata views its bytes, which must then outlive the tokenizer (a
+  // Model keeps its mapped file); a blob set in memory is shared. Everything is validated
+  // (tokenizer_tables.h): a corrupt file is an error, never different ids.
+  static Expected<Tokenizer> FromMetadata(const Metadata& meta);
+  // Writes the "tokenizer.*" keys FromMetadata reads.
+  void ToMetadata(Metadata* meta) const;
+  // The vocabulary back as an importer would give it (merges as "left right").
+  Vocab ToVocab() const;
 
-  const Vocab& vocab() const { return vocab_; }
-  int32_t bos_id() const { return vocab_.bos_id; }
-  int32_t eos_id() const { return vocab_.eos_id; }
-  int size() const { return vocab_.size(); }
+  const TokenizerSettings& settings() const { return settings_; }
+  TokenizerKind kind() const { return settings_.kind; }
+  bool add_bos() const { return settings_.add_bos; }
+  int32_t bos_id() const { return settings_.bos_id; }
+  int32_t eos_id() const { return settings_.eos_id; }
+  int size() const { return static_cast<int>(tables_.n_pieces()); }
+  // The text of piece `id` (0 <= id < size()): the bytes as stored, U+2581 and GPT-2's
+  // byte alphabet included.
+  std::string_view piece(int32_t id) const { return tables_.piece(static_cast<uint32_t>(id)); }
 
   // Text -> ids. The first form follows the vocabulary's add_bos/add_eos; the others
   // override add_bos (add_eos still comes from the vocabulary). parse_special: match special
@@ -71,53 +84,15 @@ class Tokenizer {
 
   // -1 when the piece is not in the vocabulary (any token type; for a piece listed twice,
   // a normal one wins, then the lowest id).
-  int32_t PieceToId(std::string_view piece) const;
+  int32_t PieceToId(std::string_view piece) const { return tables_.FindPiece(piece); }
 
  private:
   friend class TokenStreamDecoder;
 
-  // piece -> id over vocab_.pieces, open addressing on ids (copy- and move-safe).
-  class PieceIndex {
-   public:
-    void Reserve(size_t n);
-    // Adds ids[i] unless an equal piece is present (the first one inserted wins; the ids
-    // not added are appended to *duplicates). Batches overlap their memory accesses (the
-    // table is larger than the caches).
-    void InsertMany(const std::vector<std::string>& pieces, const int32_t* ids, size_t count,
-                    std::vector<int32_t>* duplicates);
-    int32_t Find(const std::vector<std::string>& pieces, std::string_view s) const;
-    // out[i] = Find(keys[i]), with the accesses of the batch overlapped.
-    void FindMany(const std::vector<std::string>& pieces, const std::string_view* keys,
-                  size_t count, int32_t* out) const;
-
-   private:
-    size_t Slot(uint32_t hash) const { return (uint64_t{hash} * slots_.size()) >> 32; }
-    int32_t FindHashed(const std::vector<std::string>& pieces, std::string_view s,
-                       uint32_t hash) const;
-    struct Entry {
-      int32_t id;     // -1 = empty
-      uint32_t hash;  // skips most string compares
-    };
-    std::vector<Entry> slots_;
-  };
-
-  // (left id, right id) -> merge rank, open addressing; the merged id is per rank.
-  class MergeTable {
-   public:
-    void Reserve(size_t n);
-    void Insert(int32_t left, int32_t right, int32_t rank);  // the last rank wins
-    int32_t Find(int32_t left, int32_t right) const;         // -1 when absent
-    void Prefetch(int32_t left, int32_t right) const;
-
-   private:
-    size_t Slot(int32_t left, int32_t right) const;
-    struct Entry {
-      int32_t left;  // -1 = empty
-      int32_t right;
-      int32_t rank;
-    };
-    std::vector<Entry> slots_;
-  };
+  // The common end of Create and FromMetadata: validates the settings against the tables,
+  // checks the indexes and derives the per-id flags, byte tokens and added-token matchers.
+  static Expected<Tokenizer> Load(TokenizerSettings settings, TokenizerTables tables,
+                                  MetaBlob blob);
 
   // Added tokens: a byte trie, matched leftmost-longest like Hugging Face's Aho-Corasick.
   struct AddedMatcher {
@@ -164,27 +139,21 @@ class Tokenizer {
   // Rank-ordered BPE over a symbol sequence (Hugging Face's Word::merge_all).
   void MergeByRank(std::vector<int32_t>* symbols) const;
 
-  // id_flags_ bits: the AddedTokenFlag bits, kIsAdded, kIsMergeable, kIsDuplicate.
-  static constexpr uint8_t kIsAdded = 0x80;
-  static constexpr uint8_t kIsMergeable = 0x40;  // Normal or UserDefined, not added, not empty
-  static constexpr uint8_t kIsDuplicate = 0x20;  // an earlier id has the same piece
   int32_t FindMergeable(std::string_view piece) const {
-    const int32_t id = pieces_.Find(vocab_.pieces, piece);
-    return id >= 0 && (id_flags_[id] & kIsMergeable) ? id : -1;
+    const int32_t id = tables_.FindPiece(piece);
+    return id >= 0 && (id_flags_[id] & kIdMergeable) ? id : -1;
   }
 
-  Vocab vocab_;
-  PieceIndex pieces_;  // every piece; on duplicates a mergeable id wins, then the lowest
-  std::vector<uint8_t> id_flags_;
-  MergeTable merge_table_;             // used when vocab_.merges is not empty
-  std::vector<int32_t> merge_result_;  // rank -> merged id
-  bool rank_merges_ = false;
-  AddedMatcher raw_added_;           // matched in the raw text
-  AddedMatcher normalized_added_;    // byte-level: matched in the normalized text
-  int32_t byte_ids_[256] = {};       // SentencePiece: byte -> <0xNN> id; byte-level: byte -> id of
-                                     // its one-character piece (-1: none)
-  std::vector<int16_t> byte_of_id_;  // SentencePiece: id -> byte value for Byte tokens, else -1
-  size_t max_piece_bytes_ = 0;       // longest mergeable piece
+  TokenizerSettings settings_;
+  TokenizerTables tables_;  // views of the bytes of blob_
+  MetaBlob blob_;  // the tables: Create's (shared by copies), or a view of the file's bytes
+  std::vector<uint8_t> id_flags_;  // TokenIdFlag bits per id (tokenizer_tables.h)
+  bool rank_merges_ = false;       // merges by rank (the vocabulary has merges), else by score
+  AddedMatcher raw_added_;         // matched in the raw text
+  AddedMatcher normalized_added_;  // byte-level: matched in the normalized text
+  int32_t byte_ids_[256] = {};     // SentencePiece: byte -> <0xNN> id; byte-level: byte -> id of
+                                   // its one-character piece (-1: none)
+  size_t max_piece_bytes_ = 0;     // longest mergeable piece
 };
 
 // Incremental ids -> text for streaming generation. Push(id) returns the text that is now

@@ -18,10 +18,49 @@ Status CheckId(const char* name, int32_t id, size_t n) {
 
 }  // namespace
 
-Status Vocab::Validate() const {
+Status TokenizerSettings::Validate(size_t n) const {
   if (kind != TokenizerKind::SentencePieceBpe && kind != TokenizerKind::ByteLevelBpe) {
     return Errorf("unknown tokenizer kind %u", static_cast<uint32_t>(kind));
   }
+  if (static_cast<uint32_t>(normalizer) > static_cast<uint32_t>(NormalizerKind::Nfc)) {
+    return Errorf("unknown tokenizer normalizer %u", static_cast<uint32_t>(normalizer));
+  }
+  if (static_cast<uint32_t>(pre_tokenizer) > static_cast<uint32_t>(PreTokenizerKind::Gpt2)) {
+    return Errorf("unknown tokenizer pre-tokenizer %u", static_cast<uint32_t>(pre_tokenizer));
+  }
+  if (kind == TokenizerKind::SentencePieceBpe &&
+      (normalizer != NormalizerKind::None || pre_tokenizer != PreTokenizerKind::None)) {
+    return Errorf("a SentencePiece tokenizer takes no normalizer or pre-tokenizer kind");
+  }
+  if (added_flags.size() != added_ids.size()) {
+    return Errorf("tokenizer has %zu added-token flags for %zu added tokens", added_flags.size(),
+                  added_ids.size());
+  }
+  {
+    std::vector<bool> seen(n, false);
+    for (size_t i = 0; i < added_ids.size(); ++i) {
+      const int32_t id = added_ids[i];
+      if (id < 0 || static_cast<size_t>(id) >= n) {
+        return Errorf("tokenizer added token %d is out of range (vocabulary of %zu pieces)", id, n);
+      }
+      if (seen[id]) return Errorf("tokenizer added token %d is listed twice", id);
+      seen[id] = true;
+      if (added_flags[i] & ~kAddedFlagsMask) {
+        return Errorf("tokenizer added token %d has unknown flags 0x%02x", id,
+                      unsigned{added_flags[i]});
+      }
+    }
+  }
+  TL_RETURN_IF_ERROR(CheckId("bos_id", bos_id, n));
+  TL_RETURN_IF_ERROR(CheckId("eos_id", eos_id, n));
+  TL_RETURN_IF_ERROR(CheckId("unk_id", unk_id, n));
+  TL_RETURN_IF_ERROR(CheckId("pad_id", pad_id, n));
+  if (add_bos && bos_id < 0) return Errorf("tokenizer sets add_bos but has no bos_id");
+  if (add_eos && eos_id < 0) return Errorf("tokenizer sets add_eos but has no eos_id");
+  return Status::Ok();
+}
+
+Status Vocab::Validate() const {
   const size_t n = pieces.size();
   if (n == 0) return Errorf("tokenizer vocabulary is empty");
   if (n > kMaxVocabPieces) {
@@ -48,35 +87,9 @@ Status Vocab::Validate() const {
   if (kind == TokenizerKind::ByteLevelBpe && merges.empty()) {
     return Errorf("byte-level BPE tokenizer has no merges");
   }
-  if (static_cast<uint32_t>(normalizer) > static_cast<uint32_t>(NormalizerKind::Nfc)) {
-    return Errorf("unknown tokenizer normalizer %u", static_cast<uint32_t>(normalizer));
-  }
-  if (static_cast<uint32_t>(pre_tokenizer) > static_cast<uint32_t>(PreTokenizerKind::Gpt2)) {
-    return Errorf("unknown tokenizer pre-tokenizer %u", static_cast<uint32_t>(pre_tokenizer));
-  }
-  if (kind == TokenizerKind::SentencePieceBpe &&
-      (normalizer != NormalizerKind::None || pre_tokenizer != PreTokenizerKind::None)) {
-    return Errorf("a SentencePiece tokenizer takes no normalizer or pre-tokenizer kind");
-  }
-  if (added_flags.size() != added_ids.size()) {
-    return Errorf("tokenizer has %zu added-token flags for %zu added tokens", added_flags.size(),
-                  added_ids.size());
-  }
-  {
-    std::vector<bool> seen(n, false);
-    for (size_t i = 0; i < added_ids.size(); ++i) {
-      const int32_t id = added_ids[i];
-      if (id < 0 || static_cast<size_t>(id) >= n) {
-        return Errorf("tokenizer added token %d is out of range (vocabulary of %zu pieces)", id, n);
-      }
-      if (seen[id]) return Errorf("tokenizer added token %d is listed twice", id);
-      seen[id] = true;
-      if (pieces[id].empty()) return Errorf("tokenizer added token %d is empty", id);
-      if (added_flags[i] & ~kAddedFlagsMask) {
-        return Errorf("tokenizer added token %d has unknown flags 0x%02x", id,
-                      unsigned{added_flags[i]});
-      }
-    }
+  TL_RETURN_IF_ERROR(TokenizerSettings::Validate(n));
+  for (int32_t id : added_ids) {
+    if (pieces[id].empty()) return Errorf("tokenizer added token %d is empty", id);
   }
   if (merges.size() > kMaxVocabPieces) {
     return Errorf("tokenizer has %zu merges, more than the limit of %zu", merges.size(),
@@ -88,25 +101,11 @@ Status Vocab::Validate() const {
                     merges[i].size(), kMaxMergeBytes);
     }
   }
-  TL_RETURN_IF_ERROR(CheckId("bos_id", bos_id, n));
-  TL_RETURN_IF_ERROR(CheckId("eos_id", eos_id, n));
-  TL_RETURN_IF_ERROR(CheckId("unk_id", unk_id, n));
-  TL_RETURN_IF_ERROR(CheckId("pad_id", pad_id, n));
-  if (add_bos && bos_id < 0) return Errorf("tokenizer sets add_bos but has no bos_id");
-  if (add_eos && eos_id < 0) return Errorf("tokenizer sets add_eos but has no eos_id");
   return Status::Ok();
 }
 
-void Vocab::ToMetadata(Metadata* meta) const {
+void TokenizerSettings::ToMetadata(Metadata* meta) const {
   meta->SetU32("tokenizer.kind", static_cast<uint32_t>(kind));
-  meta->SetStringArray("tokenizer.pieces", pieces);
-  meta->SetF32Array("tokenizer.scores", scores);
-  meta->SetU8Array("tokenizer.types", types);
-  if (merges.empty()) {
-    meta->Erase("tokenizer.merges");
-  } else {
-    meta->SetStringArray("tokenizer.merges", merges);
-  }
   meta->SetI32("tokenizer.bos_id", bos_id);
   meta->SetI32("tokenizer.eos_id", eos_id);
   meta->SetI32("tokenizer.unk_id", unk_id);
@@ -127,64 +126,38 @@ void Vocab::ToMetadata(Metadata* meta) const {
   }
 }
 
-Expected<Vocab> Vocab::FromMetadata(const Metadata& meta) {
-  Vocab v;
+Expected<TokenizerSettings> TokenizerSettings::FromMetadata(const Metadata& meta) {
+  TokenizerSettings s;
   TL_ASSIGN_OR_RETURN(uint32_t kind, meta.GetU32("tokenizer.kind"));
   if (kind != static_cast<uint32_t>(TokenizerKind::SentencePieceBpe) &&
       kind != static_cast<uint32_t>(TokenizerKind::ByteLevelBpe)) {
     return Errorf("unknown tokenizer.kind %u (1 = SentencePiece BPE, 2 = byte-level BPE)", kind);
   }
-  v.kind = static_cast<TokenizerKind>(kind);
-
-  TL_ASSIGN_OR_RETURN(const std::vector<std::string>* pieces,
-                      meta.GetStringArray("tokenizer.pieces"));
-  TL_ASSIGN_OR_RETURN(const std::vector<float>* scores, meta.GetF32Array("tokenizer.scores"));
-  TL_ASSIGN_OR_RETURN(const std::vector<uint8_t>* types, meta.GetU8Array("tokenizer.types"));
-  // Check the counts before copying anything large.
-  if (pieces->size() > kMaxVocabPieces) {
-    return Errorf("tokenizer.pieces has %zu entries, more than the limit of %zu", pieces->size(),
-                  kMaxVocabPieces);
-  }
-  v.pieces = *pieces;
-  v.scores = *scores;
-  v.types = *types;
-  if (meta.Has("tokenizer.merges")) {
-    TL_ASSIGN_OR_RETURN(const std::vector<std::string>* merges,
-                        meta.GetStringArray("tokenizer.merges"));
-    if (merges->size() > kMaxVocabPieces) {
-      return Errorf("tokenizer.merges has %zu entries, more than the limit of %zu", merges->size(),
-                    kMaxVocabPieces);
-    }
-    v.merges = *merges;
-  }
-
-  TL_ASSIGN_OR_RETURN(v.bos_id, meta.GetI32Or("tokenizer.bos_id", -1));
-  TL_ASSIGN_OR_RETURN(v.eos_id, meta.GetI32Or("tokenizer.eos_id", -1));
-  TL_ASSIGN_OR_RETURN(v.unk_id, meta.GetI32Or("tokenizer.unk_id", -1));
-  TL_ASSIGN_OR_RETURN(v.pad_id, meta.GetI32Or("tokenizer.pad_id", -1));
-  TL_ASSIGN_OR_RETURN(v.add_bos, meta.GetBoolOr("tokenizer.add_bos", true));
-  TL_ASSIGN_OR_RETURN(v.add_eos, meta.GetBoolOr("tokenizer.add_eos", false));
-  TL_ASSIGN_OR_RETURN(v.add_dummy_prefix, meta.GetBoolOr("tokenizer.add_dummy_prefix", true));
-  TL_ASSIGN_OR_RETURN(v.remove_extra_whitespaces,
+  s.kind = static_cast<TokenizerKind>(kind);
+  TL_ASSIGN_OR_RETURN(s.bos_id, meta.GetI32Or("tokenizer.bos_id", -1));
+  TL_ASSIGN_OR_RETURN(s.eos_id, meta.GetI32Or("tokenizer.eos_id", -1));
+  TL_ASSIGN_OR_RETURN(s.unk_id, meta.GetI32Or("tokenizer.unk_id", -1));
+  TL_ASSIGN_OR_RETURN(s.pad_id, meta.GetI32Or("tokenizer.pad_id", -1));
+  TL_ASSIGN_OR_RETURN(s.add_bos, meta.GetBoolOr("tokenizer.add_bos", true));
+  TL_ASSIGN_OR_RETURN(s.add_eos, meta.GetBoolOr("tokenizer.add_eos", false));
+  TL_ASSIGN_OR_RETURN(s.add_dummy_prefix, meta.GetBoolOr("tokenizer.add_dummy_prefix", true));
+  TL_ASSIGN_OR_RETURN(s.remove_extra_whitespaces,
                       meta.GetBoolOr("tokenizer.remove_extra_whitespaces", false));
-  TL_ASSIGN_OR_RETURN(v.byte_fallback, meta.GetBoolOr("tokenizer.byte_fallback", true));
+  TL_ASSIGN_OR_RETURN(s.byte_fallback, meta.GetBoolOr("tokenizer.byte_fallback", true));
   TL_ASSIGN_OR_RETURN(uint32_t normalizer, meta.GetU32Or("tokenizer.normalizer", 0));
   TL_ASSIGN_OR_RETURN(uint32_t pre_tokenizer, meta.GetU32Or("tokenizer.pre_tokenizer", 0));
-  // Out-of-range values are reported by Validate below.
-  v.normalizer = static_cast<NormalizerKind>(normalizer);
-  v.pre_tokenizer = static_cast<PreTokenizerKind>(pre_tokenizer);
+  // Out-of-range values are reported by Validate.
+  s.normalizer = static_cast<NormalizerKind>(normalizer);
+  s.pre_tokenizer = static_cast<PreTokenizerKind>(pre_tokenizer);
   if (meta.Has("tokenizer.added_ids") || meta.Has("tokenizer.added_flags")) {
     TL_ASSIGN_OR_RETURN(const std::vector<int32_t>* added_ids,
                         meta.GetI32Array("tokenizer.added_ids"));
     TL_ASSIGN_OR_RETURN(const std::vector<uint8_t>* added_flags,
                         meta.GetU8Array("tokenizer.added_flags"));
-    v.added_ids = *added_ids;
-    v.added_flags = *added_flags;
+    s.added_ids = *added_ids;
+    s.added_flags = *added_flags;
   }
-
-  Status status = v.Validate();
-  if (!status.ok()) return status.WithContext("invalid tokenizer metadata");
-  return v;
+  return s;
 }
 
 }  // namespace tinylm

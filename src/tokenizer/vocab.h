@@ -53,46 +53,25 @@ enum class TokenType : uint8_t {
   Byte = 6,
 };
 
-// Metadata keys ("tokenizer.*") written by Vocab::ToMetadata and read by FromMetadata.
-// FromMetadata treats the file as hostile: every size, id and type is validated.
+// A .slm file stores a tokenizer as metadata (docs/slm-format.md, section 8.2): the
+// settings below as one key each ("tokenizer.kind", "tokenizer.bos_id", ...), and the
+// pieces, scores, types and merges as prebuilt lookup tables in one blob
+// ("tokenizer.tables", see tokenizer/tokenizer_tables.h) that the runtime uses in place.
+// Tokenizer::ToMetadata writes them and Tokenizer::FromMetadata reads and validates them.
 //
-//   key                                type      required  meaning
-//   tokenizer.kind                     u32       yes       TokenizerKind (1 SentencePiece BPE, 2
-//   byte-level BPE) tokenizer.pieces                   string[]  yes       piece text per id
-//   (UTF-8; SentencePiece uses U+2581 for space) tokenizer.scores                   f32[]     yes
-//   one per piece; SentencePiece merge priority, higher first tokenizer.types u8[]      yes one
-//   TokenType per piece tokenizer.merges                   string[]  no        "left right" in rank
-//   order (see below) tokenizer.bos_id                   i32       no (-1)   -1 = none
-//   tokenizer.eos_id                   i32       no (-1)   -1 = none
-//   tokenizer.unk_id                   i32       no (-1)   -1 = none
-//   tokenizer.pad_id                   i32       no (-1)   -1 = none
-//   tokenizer.add_bos                  bool      no (true)   prepend BOS when encoding
-//   tokenizer.add_eos                  bool      no (false)  append EOS when encoding
-//   tokenizer.add_dummy_prefix         bool      no (true)   SentencePiece: prepend U+2581 to
-//   non-empty text tokenizer.remove_extra_whitespaces bool      no (false)  SentencePiece:
-//   strip/collapse spaces before encoding tokenizer.byte_fallback            bool      no (true)
-//   unknown characters become <0xNN> byte tokens tokenizer.normalizer               u32       no
-//   (0)    NormalizerKind (0 none, 1 NFC) tokenizer.pre_tokenizer            u32       no (0)
-//   PreTokenizerKind (0 none, 1 GPT-2 regex) tokenizer.added_ids                i32[]     no ids of
-//   the added tokens (matched whole in text) tokenizer.added_flags              u8[]      no
-//   AddedTokenFlag bits, one per added_ids entry
-//
-// Merges: with tokenizer.merges, BPE merges the adjacent pair of lowest rank (Hugging Face /
-// GPT-2 semantics), for either kind; without, SentencePiece merges by piece score. A merge is
-// "left right" (the two pieces joined by one space; pieces of such a vocabulary hold no
-// U+0020). Byte-level BPE pieces are in GPT-2's byte->unicode spelling, except added tokens,
-// whose piece is their literal text.
+// Merges: with merges, BPE merges the adjacent pair of lowest rank (Hugging Face / GPT-2
+// semantics), for either kind; without, SentencePiece merges by piece score. An importer
+// gives a merge as "left right" (the two pieces joined by one space; pieces of such a
+// vocabulary hold no U+0020). Byte-level BPE pieces are in GPT-2's byte->unicode spelling,
+// except added tokens, whose piece is their literal text.
 //
 // Limits: at most kMaxVocabPieces pieces (and merges), each piece at most kMaxPieceBytes.
 constexpr size_t kMaxVocabPieces = size_t{1} << 22;  // 4M
 constexpr size_t kMaxPieceBytes = size_t{64} << 10;  // 64 KiB
 
-struct Vocab {
+// Everything about a tokenizer except its pieces and merges.
+struct TokenizerSettings {
   TokenizerKind kind = TokenizerKind::SentencePieceBpe;
-  std::vector<std::string> pieces;  // UTF-8 piece text per id
-  std::vector<float> scores;        // SentencePiece: merge priority, higher first
-  std::vector<uint8_t> types;       // TokenType per id
-  std::vector<std::string> merges;  // "left right" in rank order (see above)
   int32_t bos_id = -1;
   int32_t eos_id = -1;
   int32_t unk_id = -1;
@@ -107,12 +86,28 @@ struct Vocab {
   std::vector<int32_t> added_ids;    // added tokens, in no particular order
   std::vector<uint8_t> added_flags;  // AddedTokenFlag bits per added_ids entry
 
+  bool operator==(const TokenizerSettings&) const = default;
+  // Checks the settings against a vocabulary of n_pieces pieces (known enums, ids in range
+  // or -1, added tokens listed once with known flags, add_bos/add_eos with their ids).
+  Status Validate(size_t n_pieces) const;
+  // Writes / reads the "tokenizer.*" keys of the settings (not tokenizer.tables). Reading
+  // validates types and enums, not ids (Validate needs the vocabulary size).
+  void ToMetadata(Metadata* meta) const;
+  static Expected<TokenizerSettings> FromMetadata(const Metadata& meta);
+};
+
+// A tokenizer as an importer produces it (llama2.c tokenizer.bin, tokenizer.json,
+// tokenizer.model, GGUF): Tokenizer::Create turns it into lookup tables.
+struct Vocab : TokenizerSettings {
+  std::vector<std::string> pieces;  // UTF-8 piece text per id
+  std::vector<float> scores;        // SentencePiece: merge priority, higher first
+  std::vector<uint8_t> types;       // TokenType per id
+  std::vector<std::string> merges;  // "left right" in rank order (see above)
+
   int size() const { return static_cast<int>(pieces.size()); }
   bool operator==(const Vocab&) const = default;  // exact, scores compared bitwise-equal
-  // Checks internal consistency (sizes agree, ids in range or -1, types known, limits).
+  // Checks internal consistency (sizes agree, the settings, limits, no NaN scores).
   Status Validate() const;
-  void ToMetadata(Metadata* meta) const;
-  static Expected<Vocab> FromMetadata(const Metadata& meta);
 };
 
 }  // namespace tinylm
