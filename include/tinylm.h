@@ -211,6 +211,10 @@ typedef struct tinylm_generate_stats {
   int32_t reevaluated_tokens; /* ids they re-evaluated */
 } tinylm_generate_stats;
 void tinylm_generate_get_stats(const tinylm_session* session, tinylm_generate_stats* stats);
+/* The random state after the last generation (0 before any). Given as the next
+ * generation's seed, it continues the same random stream instead of starting over: a whole
+ * conversation then draws as one sampler would (`tinylm chat` does so across turns). */
+uint64_t tinylm_generate_rng_state(const tinylm_session* session);
 
 /* Called for each generated token with its id and the text it makes final (possibly "");
  * at the end, once more with id -1 and the remaining text when there is any. Return 0 to go

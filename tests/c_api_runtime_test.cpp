@@ -209,6 +209,54 @@ TEST(CApiGenerate, StepsEqualGenerateTextWithStopStringsShiftsAndStopIds) {
   tinylm_model_free(c_model);
 }
 
+// `tinylm chat` draws a whole conversation from one sampler: two generations, the second
+// seeded with tinylm_generate_rng_state, give the ids of one Sampler over two GenerateText.
+TEST(CApiGenerate, RngStateContinuesTheRandomStreamAcrossGenerations) {
+  const std::string slm = BuiltInSlm("rng");
+  auto model = Model::Load(slm);
+  ASSERT_TRUE(model.ok()) << model.message();
+  SamplerOptions sampler_options;
+  sampler_options.temperature = 1.0f;
+  sampler_options.seed = 21;
+  Sampler sampler(sampler_options);
+  auto session = Session::Create(**model);
+  ASSERT_TRUE(session.ok());
+  GenerateOptions options;
+  options.max_tokens = 15;
+  options.ignore_stop = true;
+  std::vector<int32_t> first, second;
+  ASSERT_TRUE(Generate(session->get(), &sampler, {1, 403}, options, [&](int32_t id) {
+                first.push_back(id);
+                return true;
+              }).ok());
+  ASSERT_TRUE(Generate(session->get(), &sampler, {13}, options, [&](int32_t id) {
+                second.push_back(id);
+                return true;
+              }).ok());
+
+  tinylm_model* c_model = tinylm_model_load_file(slm.c_str(), 0);
+  tinylm_session* c_session = tinylm_session_create(c_model, 0);
+  EXPECT_EQ(tinylm_generate_rng_state(c_session), 0u);
+  tinylm_sampling o = tinylm_sampling_defaults();
+  o.temperature = 1.0f;
+  o.seed = 21;
+  o.ignore_stop = 1;
+  std::vector<int32_t> got;
+  const auto collect = [](int32_t id, const char*, size_t, void* user) -> int32_t {
+    if (id >= 0) static_cast<std::vector<int32_t>*>(user)->push_back(id);
+    return 0;
+  };
+  const int32_t p1[2] = {1, 403}, p2[1] = {13};
+  ASSERT_EQ(tinylm_generate(c_session, p1, 2, &o, 15, collect, &got), 15);
+  EXPECT_EQ(got, first);
+  o.seed = tinylm_generate_rng_state(c_session);
+  got.clear();
+  ASSERT_EQ(tinylm_generate(c_session, p2, 1, &o, 15, collect, &got), 15);
+  EXPECT_EQ(got, second);
+  tinylm_session_free(c_session);
+  tinylm_model_free(c_model);
+}
+
 TEST(CApiTokenizer, HandlesEqualTheTokenizerIncludingSpecialTokensAndBosOnce) {
   tinylm_tokenizer* file = tinylm_tokenizer_load_file("/nonexistent/tokenizer.json");
   EXPECT_EQ(file, nullptr);

@@ -151,6 +151,10 @@ void tinylm_generate_get_stats(const tinylm_session* session, tinylm_generate_st
   out->reevaluated_tokens = s.reevaluated_tokens;
 }
 
+uint64_t tinylm_generate_rng_state(const tinylm_session* session) {
+  return session->sampler ? session->sampler->rng().state() : 0;
+}
+
 // The loop of tinylm::GenerateText / Generate (src/runtime/generate.cpp) with a C callback.
 int32_t tinylm_generate(tinylm_session* session, const int32_t* prompt, int32_t n,
                         const tinylm_sampling* options, int32_t max_tokens,

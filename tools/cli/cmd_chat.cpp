@@ -207,6 +207,8 @@ int ChatCommand(int argc, char** argv) {
     std::fputc('\n', stdout);
     std::fflush(stdout);
     if (generated < 0) return Fail(ApiError());
+    // One random stream for the whole conversation, as one sampler draws it.
+    sampling.sampling.seed = tinylm_generate_rng_state(session);
     conversation.push_back({"assistant", reply.text});
     if (verbose) {
       tinylm_generate_stats stats;
