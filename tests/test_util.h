@@ -60,8 +60,13 @@ inline void WriteText(const std::string& path, const std::string& text) {
 }
 
 // A fresh path under the build's test directory.
+// A path for a scratch file, in a directory of this process's own: ctest runs every test in
+// a process of its own and two at a time, so two tests writing the same name (e.g. a model
+// converted once per process) must not share the file.
 inline std::string TempPath(const std::string& name) {
-  const std::string dir = TINYLM_TEST_TMP_DIR;
+  const std::string root = TINYLM_TEST_TMP_DIR;
+  const std::string dir = root + "/" + std::to_string(getpid());
+  mkdir(root.c_str(), 0755);
   mkdir(dir.c_str(), 0755);
   return dir + "/" + name;
 }
