@@ -9,7 +9,9 @@ for flags in "--temp 0" "--temp 1 --top-p 0.9 --seed 7"; do
   # shellcheck disable=SC2086
   expected=$("$native" run -m "$model" -n 48 $flags --print-ids 2>/dev/null)
   # shellcheck disable=SC2086
-  got=$(node --no-warnings scripts/wasi_run.mjs "$wasm" run -m "$model" -n 48 $flags --print-ids 2>/dev/null)
+  # Judged by the ids printed, not node's exit status: Node 20 sometimes segfaults while
+  # tearing down after the program has finished; a crash before the end prints no ids.
+  got=$(node --no-warnings scripts/wasi_run.mjs "$wasm" run -m "$model" -n 48 $flags --print-ids 2>/dev/null || true)
   if [[ "$expected" != "$got" ]]; then
     echo "wasi smoke: ids differ for '$flags'"; echo "native: $expected"; echo "wasm:   $got"; exit 1
   fi
