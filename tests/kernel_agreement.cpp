@@ -104,7 +104,9 @@ void MatMulAgrees(const Matrix& m, const std::vector<float>& x, int tokens, cons
 }
 
 // Row counts around the 4-row groups, widths with and without an 8-element tail (float
-// types) and from 1 to many 32-blocks (quantized types), 1 to 9 tokens.
+// types) and from 1 to many 32-blocks (quantized types), 1 to 9 tokens: 1-3 take the decode
+// paths, 4 and more the batch paths (tokens two per register in the AVX-512 set, so odd and
+// even counts).
 void MatMulRandom(Mismatches* out) {
   for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::Q8_0, TensorType::Q4_0}) {
     const bool quantized = type == TensorType::Q8_0 || type == TensorType::Q4_0;
@@ -113,7 +115,7 @@ void MatMulRandom(Mismatches* out) {
         if (quantized && extra != 0) continue;
         const int64_t c = cols + extra;
         for (int64_t rows : {1, 3, 4, 7, 13}) {
-          for (int tokens : {1, 2, 9}) {
+          for (int tokens : {1, 2, 3, 4, 9}) {
             const uint32_t seed = static_cast<uint32_t>(c * 1000 + rows * 10 + tokens);
             const Matrix m = MakeMatrix(type, RandomVector(rows * c, seed), rows, c);
             MatMulAgrees(m, RandomVector(tokens * c, seed + 1, 3.0f), tokens,

@@ -81,9 +81,12 @@ const KernelSet& ChooseKernels() {
   const char* forced = std::getenv("TINYLM_KERNELS");
   if (forced != nullptr && std::strcmp(forced, "scalar") == 0) return kScalar;
   if (const KernelSet* k = WasmSimd128Kernels()) return *k;
-  if (forced != nullptr && std::strcmp(forced, "avx2") == 0 && X86Avx2Kernels() != nullptr) {
-    return *X86Avx2Kernels();
+  if (forced != nullptr) {
+    for (const KernelSet* k : {X86Avx2Kernels(), X86AvxVnniKernels(), X86Avx512Kernels()}) {
+      if (k != nullptr && std::strcmp(forced, k->name + 4) == 0) return *k;  // after "x86-"
+    }
   }
+  if (const KernelSet* k = X86Avx512Kernels()) return *k;
   if (const KernelSet* k = X86AvxVnniKernels()) return *k;
   if (const KernelSet* k = X86Avx2Kernels()) return *k;
   return kScalar;
@@ -177,6 +180,7 @@ std::vector<const KernelSet*> AvailableKernels() {
   std::vector<const KernelSet*> sets = {&kScalar};
   if (const KernelSet* k = X86Avx2Kernels()) sets.push_back(k);
   if (const KernelSet* k = X86AvxVnniKernels()) sets.push_back(k);
+  if (const KernelSet* k = X86Avx512Kernels()) sets.push_back(k);
   if (const KernelSet* k = WasmSimd128Kernels()) sets.push_back(k);
   return sets;
 }

@@ -70,7 +70,8 @@ void SwiGlu(float* gate, const float* up, int64_t n);
 void SoftmaxWith(const KernelSet& kernels, float* x, int64_t n);
 
 // The scalar reference, and the fastest set this machine supports (chosen once, at first use;
-// the environment variable TINYLM_KERNELS=scalar forces the reference, =avx2 the AVX2 set).
+// the environment variable TINYLM_KERNELS=scalar forces the reference; =avx2, =avx2-vnni and
+// =avx512 choose that x86 set when the machine has it).
 const KernelSet& ScalarKernels();
 const KernelSet& ActiveKernels();
 // Every set this build has that this machine can run, the reference first (for tests).
@@ -93,6 +94,7 @@ int MatMulThreads();
 // build has none.
 const KernelSet* X86Avx2Kernels();
 const KernelSet* X86AvxVnniKernels();  // AVX2 + AVX-VNNI (vpdpbusd) for the quantized products
+const KernelSet* X86Avx512Kernels();   // AVX-512 F/BW/DQ/VL/VNNI: batches two tokens per register
 const KernelSet* WasmSimd128Kernels();
 
 }  // namespace tinylm

@@ -8,6 +8,8 @@
 //     in one __m128 lane per row, in block order, as the scalar chain does.
 // Four rows are processed together so that x is loaded once per four rows and the four float
 // chains are independent.
+#include "kernels/matmul_x86.h"
+
 #include "kernels/activations_simd.h"
 #include "kernels/matmul.h"
 
@@ -22,46 +24,7 @@
 
 namespace tinylm {
 
-namespace {
-
-#define TL_AVX2 __attribute__((target("avx2,f16c")))
-
-// The canonical combination of eight lanes (ops.h), from a stored accumulator.
-inline float SumLanes(const float* l) {
-  return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
-}
-
-template <TensorType kType>
-TL_AVX2 inline __m256 LoadRow8(const uint8_t* row, int64_t i) {
-  if constexpr (kType == TensorType::F32) {
-    return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + i);
-  }
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * i)));
-}
-
-inline float RowValue(TensorType type, const uint8_t* row, int64_t i) {
-  if (type == TensorType::F32) {
-    float v;
-    std::memcpy(&v, row + 4 * i, 4);
-    return v;
-  }
-  uint16_t h;
-  std::memcpy(&h, row + 2 * i, 2);
-  return F16ToF32(h);
-}
-
-// The canonical combination of the eight lanes of four accumulators at once: lane k of the
-// result is ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)) of a[k]. The halves are added
-// first (A_j = l_j + l_{j+4}), a 4x4 transpose lines the rows up, and (A0 + A2) + (A1 + A3)
-// finishes, each row the same operations as SumLanes.
-TL_AVX2 inline __m128 SumLanes4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
-  __m128 s0 = _mm_add_ps(_mm256_castps256_ps128(a0), _mm256_extractf128_ps(a0, 1));
-  __m128 s1 = _mm_add_ps(_mm256_castps256_ps128(a1), _mm256_extractf128_ps(a1, 1));
-  __m128 s2 = _mm_add_ps(_mm256_castps256_ps128(a2), _mm256_extractf128_ps(a2, 1));
-  __m128 s3 = _mm_add_ps(_mm256_castps256_ps128(a3), _mm256_extractf128_ps(a3, 1));
-  _MM_TRANSPOSE4_PS(s0, s1, s2, s3);
-  return _mm_add_ps(_mm_add_ps(s0, s2), _mm_add_ps(s1, s3));
-}
+namespace x86 {
 
 // The tail (n % 8 elements) of a row: element n8 + j is added to lane j, the other lanes are
 // left exactly as they are (a select, not an addition of zero, which would turn -0 into +0).
@@ -155,30 +118,6 @@ TL_AVX2 float DotAvx2(const float* a, const float* b, int64_t n) {
   return out;
 }
 
-// The 32 integer weights of block b: q8_0 bytes, or q4_0 nibbles minus 8 (low nibbles are
-// elements 0..15, high nibbles 16..31).
-template <TensorType kType>
-TL_AVX2 inline __m256i LoadBlockInts(const uint8_t* row, int64_t b) {
-  if constexpr (kType == TensorType::Q8_0) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + b * sizeof(BlockQ8_0) + 2));
-  } else {
-    const __m128i qs =
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + b * sizeof(BlockQ4_0) + 2));
-    const __m128i mask = _mm_set1_epi8(0x0f);
-    const __m128i lo = _mm_and_si128(qs, mask);
-    const __m128i hi = _mm_and_si128(_mm_srli_epi16(qs, 4), mask);
-    return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
-  }
-}
-
-template <TensorType kType>
-inline uint16_t BlockScaleBits(const uint8_t* row, int64_t b) {
-  constexpr size_t kBlockBytes = kType == TensorType::Q8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
-  uint16_t d;
-  std::memcpy(&d, row + b * kBlockBytes, 2);
-  return d;
-}
-
 // Eight int32 partial sums of the products w_i * x_i (exact).
 TL_AVX2 inline __m256i BlockProducts(__m256i w, __m256i x) {
   const __m256i abs_w = _mm256_sign_epi8(w, w);  // |w| as unsigned bytes (-128 -> 128)
@@ -200,11 +139,7 @@ TL_AVX2 void QuantDot4(const uint8_t* const* rows, const BlockQ8_0* xq, const fl
     const __m256i p3 = BlockProducts(LoadBlockInts<kType>(rows[3], b), xv);
     const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
     const __m128i isum = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-    const __m128 dw = _mm_cvtph_ps(
-        _mm_set_epi16(0, 0, 0, 0, static_cast<int16_t>(BlockScaleBits<kType>(rows[3], b)),
-                      static_cast<int16_t>(BlockScaleBits<kType>(rows[2], b)),
-                      static_cast<int16_t>(BlockScaleBits<kType>(rows[1], b)),
-                      static_cast<int16_t>(BlockScaleBits<kType>(rows[0], b))));
+    const __m128 dw = BlockScales4<kType>(rows, b);
     const __m128 scale = _mm_mul_ps(dw, _mm_set1_ps(dx[b]));
     acc = _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(isum), scale));
   }
@@ -287,11 +222,7 @@ TL_AVX2_VNNI void QuantRowsVnniTyped(const WeightMatrix& w, const BlockQ8_0* xq,
         start[k] = _mm256_sub_epi32(_mm256_setzero_si256(),
                                     _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), bias, wk[k]));
       }
-      const __m128 dw = _mm_cvtph_ps(
-          _mm_set_epi16(0, 0, 0, 0, static_cast<int16_t>(BlockScaleBits<kType>(rows[3], b)),
-                        static_cast<int16_t>(BlockScaleBits<kType>(rows[2], b)),
-                        static_cast<int16_t>(BlockScaleBits<kType>(rows[1], b)),
-                        static_cast<int16_t>(BlockScaleBits<kType>(rows[0], b))));
+      const __m128 dw = BlockScales4<kType>(rows, b);
       for (int t = 0; t < n_tokens; ++t) {
         const BlockQ8_0& xb = xq[static_cast<size_t>(t) * nb + b];
         const __m256i xu =
@@ -345,11 +276,7 @@ TL_AVX2_VNNI void QuantDot4Q8Vnni(const uint8_t* const* rows, const BlockQ8_0* x
     const __m128i isum =
         _mm_sub_epi32(_mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1)),
                       _mm_set1_epi32(offset[b]));
-    const __m128 dw = _mm_cvtph_ps(_mm_set_epi16(
-        0, 0, 0, 0, static_cast<int16_t>(BlockScaleBits<TensorType::Q8_0>(rows[3], b)),
-        static_cast<int16_t>(BlockScaleBits<TensorType::Q8_0>(rows[2], b)),
-        static_cast<int16_t>(BlockScaleBits<TensorType::Q8_0>(rows[1], b)),
-        static_cast<int16_t>(BlockScaleBits<TensorType::Q8_0>(rows[0], b))));
+    const __m128 dw = BlockScales4<TensorType::Q8_0>(rows, b);
     const __m128 scale = _mm_mul_ps(dw, _mm_set1_ps(dx[b]));
     acc = _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(isum), scale));
   }
@@ -500,16 +427,16 @@ const KernelSet kAvx2 = {"x86-avx2",   FloatRows,        QuantRows,      DotAvx2
 const KernelSet kAvx2Vnni = {"x86-avx2-vnni", FloatRows,        QuantRowsVnni,  DotAvx2,
                              QuantizeAvx2,    WeightedRowsAvx2, ExpShiftedAvx2, SwiGluAvx2};
 
-}  // namespace
+}  // namespace x86
 
 const KernelSet* X86Avx2Kernels() {
-  static const bool supported = CpuHasAvx2F16c();
-  return supported ? &kAvx2 : nullptr;
+  static const bool supported = x86::CpuHasAvx2F16c();
+  return supported ? &x86::kAvx2 : nullptr;
 }
 
 const KernelSet* X86AvxVnniKernels() {
-  static const bool supported = CpuHasAvx2F16c() && CpuHasAvxVnni();
-  return supported ? &kAvx2Vnni : nullptr;
+  static const bool supported = x86::CpuHasAvx2F16c() && x86::CpuHasAvxVnni();
+  return supported ? &x86::kAvx2Vnni : nullptr;
 }
 
 }  // namespace tinylm
