@@ -4,8 +4,9 @@
 //     multiply then add (wasm has no fused multiply-add outside relaxed SIMD); the tail and
 //     the fixed tree are the scalar code's. F16 weights are widened with integer operations
 //     (exact, subnormals and NaN included) to the same floats as F16ToF32.
-//   * quantized rows: exact integer block dots (i16 products, pairwise i32 sums), then the
-//     per-row float chain in block order, four rows in one f32x4.
+//   * quantized rows: exact integer block dots (int8 widened to i16, i32x4.dot_i16x8), then
+//     the per-row float chain in block order, four rows in one f32x4. Batches load and widen
+//     each block's weights once for all tokens.
 #include "kernels/activations_simd.h"
 #include "kernels/matmul.h"
 
@@ -159,13 +160,43 @@ inline uint16_t BlockScaleBits(const uint8_t* row, int64_t b) {
   return d;
 }
 
-// Four i32 partial sums of w_i * x_i over 32 elements (exact: products fit in i16).
-inline v128_t BlockProducts(v128_t w_lo, v128_t w_hi, v128_t x_lo, v128_t x_hi) {
-  const v128_t a = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_low_i8x16(w_lo, x_lo));
-  const v128_t b = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_high_i8x16(w_lo, x_lo));
-  const v128_t c = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_low_i8x16(w_hi, x_hi));
-  const v128_t d = wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_high_i8x16(w_hi, x_hi));
-  return wasm_i32x4_add(wasm_i32x4_add(a, b), wasm_i32x4_add(c, d));
+// A block's 32 int8 values (two i8x16) widened to four i16x8, in element order.
+inline void Widen(v128_t lo, v128_t hi, v128_t* out) {
+  out[0] = wasm_i16x8_extend_low_i8x16(lo);
+  out[1] = wasm_i16x8_extend_high_i8x16(lo);
+  out[2] = wasm_i16x8_extend_low_i8x16(hi);
+  out[3] = wasm_i16x8_extend_high_i8x16(hi);
+}
+
+// Four i32 partial sums of w_i * x_i over a block's 32 widened elements: i32x4.dot_i16x8
+// (pmaddwd: pairs of i16 products, each |w x| <= 128 * 127, summed exactly in i32).
+inline v128_t BlockProducts(const v128_t* w16, const v128_t* x16) {
+  return wasm_i32x4_add(
+      wasm_i32x4_add(wasm_i32x4_dot_i16x8(w16[0], x16[0]), wasm_i32x4_dot_i16x8(w16[1], x16[1])),
+      wasm_i32x4_add(wasm_i32x4_dot_i16x8(w16[2], x16[2]), wasm_i32x4_dot_i16x8(w16[3], x16[3])));
+}
+
+// Block b of a row, widened.
+template <TensorType kType>
+inline void LoadBlockWide(const uint8_t* row, int64_t b, v128_t* w16) {
+  v128_t lo, hi;
+  LoadBlockInts<kType>(row, b, &lo, &hi);
+  Widen(lo, hi, w16);
+}
+
+// Block b of the quantized activations, widened.
+inline void LoadActivationsWide(const BlockQ8_0& xb, v128_t* x16) {
+  Widen(wasm_v128_load(xb.qs), wasm_v128_load(xb.qs + 16), x16);
+}
+
+// Transpose-add: lane k = the sum of p[k]'s four lanes (integers: exact in any order).
+inline v128_t SumEach4(const v128_t* p) {
+  const v128_t p01 = wasm_i32x4_add(wasm_i32x4_shuffle(p[0], p[1], 0, 4, 1, 5),
+                                    wasm_i32x4_shuffle(p[0], p[1], 2, 6, 3, 7));
+  const v128_t p23 = wasm_i32x4_add(wasm_i32x4_shuffle(p[2], p[3], 0, 4, 1, 5),
+                                    wasm_i32x4_shuffle(p[2], p[3], 2, 6, 3, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(p01, p23, 0, 1, 4, 5),
+                        wasm_i32x4_shuffle(p01, p23, 2, 3, 6, 7));
 }
 
 template <TensorType kType>
@@ -173,21 +204,14 @@ void QuantDot4(const uint8_t* const* rows, const BlockQ8_0* xq, const float* dx,
                float* y4) {
   v128_t acc = wasm_f32x4_splat(0.0f);
   for (int64_t b = 0; b < nb; ++b) {
-    const v128_t x_lo = wasm_v128_load(xq[b].qs);
-    const v128_t x_hi = wasm_v128_load(xq[b].qs + 16);
-    v128_t p[4];
+    v128_t x16[4], p[4];
+    LoadActivationsWide(xq[b], x16);
     for (int k = 0; k < 4; ++k) {
-      v128_t w_lo, w_hi;
-      LoadBlockInts<kType>(rows[k], b, &w_lo, &w_hi);
-      p[k] = BlockProducts(w_lo, w_hi, x_lo, x_hi);
+      v128_t w16[4];
+      LoadBlockWide<kType>(rows[k], b, w16);
+      p[k] = BlockProducts(w16, x16);
     }
-    // Transpose-add: lane k = the sum of p[k]'s four lanes.
-    const v128_t p01 = wasm_i32x4_add(wasm_i32x4_shuffle(p[0], p[1], 0, 4, 1, 5),
-                                      wasm_i32x4_shuffle(p[0], p[1], 2, 6, 3, 7));
-    const v128_t p23 = wasm_i32x4_add(wasm_i32x4_shuffle(p[2], p[3], 0, 4, 1, 5),
-                                      wasm_i32x4_shuffle(p[2], p[3], 2, 6, 3, 7));
-    const v128_t isum = wasm_i32x4_add(wasm_i32x4_shuffle(p01, p23, 0, 1, 4, 5),
-                                       wasm_i32x4_shuffle(p01, p23, 2, 3, 6, 7));
+    const v128_t isum = SumEach4(p);
     const v128_t dw = HalfToFloat4(
         wasm_i32x4_make(BlockScaleBits<kType>(rows[0], b), BlockScaleBits<kType>(rows[1], b),
                         BlockScaleBits<kType>(rows[2], b), BlockScaleBits<kType>(rows[3], b)));
@@ -201,10 +225,10 @@ template <TensorType kType>
 float QuantDot1(const uint8_t* row, const BlockQ8_0* xq, const float* dx, int64_t nb) {
   float acc = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
-    v128_t w_lo, w_hi;
-    LoadBlockInts<kType>(row, b, &w_lo, &w_hi);
-    const v128_t p =
-        BlockProducts(w_lo, w_hi, wasm_v128_load(xq[b].qs), wasm_v128_load(xq[b].qs + 16));
+    v128_t w16[4], x16[4];
+    LoadBlockWide<kType>(row, b, w16);
+    LoadActivationsWide(xq[b], x16);
+    const v128_t p = BlockProducts(w16, x16);
     const int32_t isum = wasm_i32x4_extract_lane(p, 0) + wasm_i32x4_extract_lane(p, 1) +
                          wasm_i32x4_extract_lane(p, 2) + wasm_i32x4_extract_lane(p, 3);
     acc = acc + static_cast<float>(isum) * (F16ToF32(BlockScaleBits<kType>(row, b)) * dx[b]);
@@ -235,9 +259,58 @@ void QuantRowsTyped(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx,
   }
 }
 
+// Batches (the prompt): the blocks are the outer loop and the tokens the inner one, so a
+// block's four rows are loaded, unpacked (q4_0) and their scales widened once for the whole
+// batch instead of once per token. Each token's float chain still runs over the blocks in
+// increasing order (acc[t]: the four rows' chains of token t), so the values are QuantDot4's.
+template <TensorType kType>
+void QuantRowsBatch(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y,
+                    int n_tokens, int64_t r0, int64_t r1) {
+  const int64_t nb = w.cols / 32;
+  const size_t row_bytes = w.row_bytes();
+  thread_local v128_t acc[8192];  // n_tokens <= 8192 (kernels/matmul.cpp's chunks)
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const uint8_t* rows[4];
+    for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) acc[t] = wasm_f32x4_splat(0.0f);
+    for (int64_t b = 0; b < nb; ++b) {
+      // The weights widened once per block for every token.
+      v128_t w16[4][4];
+      for (int k = 0; k < 4; ++k) LoadBlockWide<kType>(rows[k], b, w16[k]);
+      const v128_t dw = HalfToFloat4(
+          wasm_i32x4_make(BlockScaleBits<kType>(rows[0], b), BlockScaleBits<kType>(rows[1], b),
+                          BlockScaleBits<kType>(rows[2], b), BlockScaleBits<kType>(rows[3], b)));
+      const BlockQ8_0* xb = xq + b;
+      const float* dxb = dx + b;
+      for (int t = 0; t < n_tokens; ++t, xb += nb, dxb += nb) {
+        v128_t x16[4], p[4];
+        LoadActivationsWide(*xb, x16);
+        for (int k = 0; k < 4; ++k) p[k] = BlockProducts(w16[k], x16);
+        const v128_t scale = wasm_f32x4_mul(dw, wasm_f32x4_splat(*dxb));
+        acc[t] =
+            wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(SumEach4(p)), scale));
+      }
+    }
+    for (int t = 0; t < n_tokens; ++t)
+      wasm_v128_store(y + static_cast<size_t>(t) * w.rows + r, acc[t]);
+  }
+  for (; r < r1; ++r) {
+    const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
+    for (int t = 0; t < n_tokens; ++t) {
+      y[static_cast<size_t>(t) * w.rows + r] = QuantDot1<kType>(
+          row, xq + static_cast<size_t>(t) * nb, dx + static_cast<size_t>(t) * nb, nb);
+    }
+  }
+}
+
 void QuantRows(const WeightMatrix& w, const BlockQ8_0* xq, const float* dx, float* y, int n_tokens,
                int64_t r0, int64_t r1) {
-  if (w.type == TensorType::Q8_0) {
+  if (n_tokens >= 4 && w.type == TensorType::Q8_0) {
+    QuantRowsBatch<TensorType::Q8_0>(w, xq, dx, y, n_tokens, r0, r1);
+  } else if (n_tokens >= 4) {
+    QuantRowsBatch<TensorType::Q4_0>(w, xq, dx, y, n_tokens, r0, r1);
+  } else if (w.type == TensorType::Q8_0) {
     QuantRowsTyped<TensorType::Q8_0>(w, xq, dx, y, n_tokens, r0, r1);
   } else {
     QuantRowsTyped<TensorType::Q4_0>(w, xq, dx, y, n_tokens, r0, r1);
