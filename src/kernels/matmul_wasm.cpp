@@ -44,14 +44,34 @@ inline v128_t HalfToFloat4(v128_t h) {
   return wasm_v128_or(sign, wasm_v128_bitselect(special, finite, is_special));
 }
 
-inline void LoadRow8(TensorType type, const uint8_t* row, int64_t i, v128_t* lo, v128_t* hi) {
-  if (type == TensorType::F32) {
+// Eight halves -> their exact f32 values (lanes 0-3 in lo, 4-7 in hi). Each half h is put in
+// the top of a 32-bit lane (h << 16: sign at bit 31, exponent at 30..26, mantissa at 25..16);
+// an arithmetic shift right by 3 moves exponent and mantissa to an f32's places (sign copies in
+// bits 30..28, cleared by the mask) and the product with 2^112 rebiases the exponent: exact for
+// normal and subnormal halves and for +-0 (sign kept by the multiply). Halves with exponent 31
+// (inf, NaN), never in a trained model but possible in a file, take HalfToFloat4.
+inline void HalfToFloat8(v128_t h, v128_t* lo, v128_t* hi) {
+  const v128_t exponent = wasm_i16x8_splat(0x7c00);
+  if (wasm_v128_any_true(wasm_i16x8_eq(wasm_v128_and(h, exponent), exponent))) [[unlikely]] {
+    *lo = HalfToFloat4(wasm_u32x4_extend_low_u16x8(h));
+    *hi = HalfToFloat4(wasm_u32x4_extend_high_u16x8(h));
+    return;
+  }
+  const v128_t top_lo = wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(h), 16);  // h << 16
+  const v128_t top_hi = wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(h), 16);
+  const v128_t mask = wasm_i32x4_splat(static_cast<int32_t>(0x8fffffffu));
+  const v128_t rebias = wasm_f32x4_splat(5.192296858534828e+33f);  // 2^112
+  *lo = wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shr(top_lo, 3), mask), rebias);
+  *hi = wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shr(top_hi, 3), mask), rebias);
+}
+
+template <TensorType kType>
+inline void LoadRow8(const uint8_t* row, int64_t i, v128_t* lo, v128_t* hi) {
+  if constexpr (kType == TensorType::F32) {
     *lo = wasm_v128_load(row + 4 * i);
     *hi = wasm_v128_load(row + 4 * i + 16);
   } else {
-    const v128_t h = wasm_v128_load(row + 2 * i);
-    *lo = HalfToFloat4(wasm_u32x4_extend_low_u16x8(h));
-    *hi = HalfToFloat4(wasm_u32x4_extend_high_u16x8(h));
+    HalfToFloat8(wasm_v128_load(row + 2 * i), lo, hi);
   }
 }
 
@@ -66,8 +86,8 @@ inline float RowValue(TensorType type, const uint8_t* row, int64_t i) {
   return F16ToF32(h);
 }
 
-template <int R>
-void DotRows(TensorType type, const uint8_t* const* rows, const float* x, int64_t n, float* out) {
+template <TensorType kType, int R>
+void DotRows(const uint8_t* const* rows, const float* x, int64_t n, float* out) {
   v128_t lo[R], hi[R];
   for (int k = 0; k < R; ++k) lo[k] = hi[k] = wasm_f32x4_splat(0.0f);
   const int64_t n8 = n - n % 8;
@@ -76,7 +96,7 @@ void DotRows(TensorType type, const uint8_t* const* rows, const float* x, int64_
     const v128_t x_hi = wasm_v128_load(x + i + 4);
     for (int k = 0; k < R; ++k) {
       v128_t w_lo, w_hi;
-      LoadRow8(type, rows[k], i, &w_lo, &w_hi);
+      LoadRow8<kType>(rows[k], i, &w_lo, &w_hi);
       lo[k] = wasm_f32x4_add(lo[k], wasm_f32x4_mul(w_lo, x_lo));
       hi[k] = wasm_f32x4_add(hi[k], wasm_f32x4_mul(w_hi, x_hi));
     }
@@ -101,13 +121,16 @@ void DotRows(TensorType type, const uint8_t* const* rows, const float* x, int64_
     float lanes[8];
     wasm_v128_store(lanes, lo[k]);
     wasm_v128_store(lanes + 4, hi[k]);
-    for (int64_t j = 0; n8 + j < n; ++j) lanes[j] += RowValue(type, rows[k], n8 + j) * x[n8 + j];
+    for (int64_t j = 0; n8 + j < n; ++j) lanes[j] += RowValue(kType, rows[k], n8 + j) * x[n8 + j];
     out[k] = SumLanes(lanes);
   }
 }
 
-void FloatRows(const WeightMatrix& w, const float* x, float* y, int n_tokens, int64_t r0,
-               int64_t r1) {
+constexpr int64_t kWidenedCols = 4096;  // f16 rows up to this long are widened for batches
+
+template <TensorType kType>
+void FloatRowsTyped(const WeightMatrix& w, const float* x, float* y, int n_tokens, int64_t r0,
+                    int64_t r1) {
   const size_t row_bytes = w.row_bytes();
   int64_t r = r0;
   // As on x86: four rows per load of x in a batch, one row stream at a time for decode.
@@ -115,24 +138,55 @@ void FloatRows(const WeightMatrix& w, const float* x, float* y, int n_tokens, in
   for (; (n_tokens > 1 || w.cols <= 64) && r + 4 <= r1; r += 4) {
     const uint8_t* rows[4];
     for (int k = 0; k < 4; ++k) rows[k] = w.data + static_cast<size_t>(r + k) * row_bytes;
+    // F16 batches: the four rows are widened to f32 once (exact), and every token runs the f32
+    // products over those copies, the same values as widening per token.
+    if (kType == TensorType::F16 && n_tokens >= 4 && w.cols <= kWidenedCols) {
+      thread_local float widened[4 * kWidenedCols];
+      const uint8_t* copies[4];
+      for (int k = 0; k < 4; ++k) {
+        float* out = widened + k * kWidenedCols;
+        for (int64_t i = 0; i + 8 <= w.cols; i += 8) {
+          v128_t lo, hi;
+          LoadRow8<TensorType::F16>(rows[k], i, &lo, &hi);
+          wasm_v128_store(out + i, lo);
+          wasm_v128_store(out + i + 4, hi);
+        }
+        for (int64_t i = w.cols - w.cols % 8; i < w.cols; ++i) out[i] = RowValue(kType, rows[k], i);
+        copies[k] = reinterpret_cast<const uint8_t*>(out);
+      }
+      for (int t = 0; t < n_tokens; ++t) {
+        DotRows<TensorType::F32, 4>(copies, x + static_cast<size_t>(t) * w.cols, w.cols,
+                                    y + static_cast<size_t>(t) * w.rows + r);
+      }
+      continue;
+    }
     for (int t = 0; t < n_tokens; ++t) {
-      DotRows<4>(w.type, rows, x + static_cast<size_t>(t) * w.cols, w.cols,
-                 y + static_cast<size_t>(t) * w.rows + r);
+      DotRows<kType, 4>(rows, x + static_cast<size_t>(t) * w.cols, w.cols,
+                        y + static_cast<size_t>(t) * w.rows + r);
     }
   }
   for (; r < r1; ++r) {
     const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
     for (int t = 0; t < n_tokens; ++t) {
-      DotRows<1>(w.type, &row, x + static_cast<size_t>(t) * w.cols, w.cols,
-                 y + static_cast<size_t>(t) * w.rows + r);
+      DotRows<kType, 1>(&row, x + static_cast<size_t>(t) * w.cols, w.cols,
+                        y + static_cast<size_t>(t) * w.rows + r);
     }
+  }
+}
+
+void FloatRows(const WeightMatrix& w, const float* x, float* y, int n_tokens, int64_t r0,
+               int64_t r1) {
+  if (w.type == TensorType::F32) {
+    FloatRowsTyped<TensorType::F32>(w, x, y, n_tokens, r0, r1);
+  } else {
+    FloatRowsTyped<TensorType::F16>(w, x, y, n_tokens, r0, r1);
   }
 }
 
 float DotSimd128(const float* a, const float* b, int64_t n) {
   const uint8_t* row = reinterpret_cast<const uint8_t*>(a);
   float out;
-  DotRows<1>(TensorType::F32, &row, b, n, &out);
+  DotRows<TensorType::F32, 1>(&row, b, n, &out);
   return out;
 }
 
@@ -362,7 +416,8 @@ void QuantizeSimd128(const float* x, int64_t n, BlockQ8_0* out, float* dx) {
 
 // WeightedRows: eight output elements at a time (two vectors), each accumulated over j in
 // increasing order in its own lane (mul, then add: the reference's per-element chain).
-void WeightedRowsSimd128(const WeightMatrix& w, const float* p, float* out) {
+template <TensorType kType>
+void WeightedRowsTyped(const WeightMatrix& w, const float* p, float* out) {
   const size_t row_bytes = w.row_bytes();
   const int64_t n8 = w.cols - w.cols % 8;
   for (int64_t d = 0; d < n8; d += 8) {
@@ -370,7 +425,7 @@ void WeightedRowsSimd128(const WeightMatrix& w, const float* p, float* out) {
     const uint8_t* row = w.data;
     for (int64_t j = 0; j < w.rows; ++j, row += row_bytes) {
       v128_t r_lo, r_hi;
-      LoadRow8(w.type, row, d, &r_lo, &r_hi);
+      LoadRow8<kType>(row, d, &r_lo, &r_hi);
       const v128_t pj = wasm_f32x4_splat(p[j]);
       lo = wasm_f32x4_add(lo, wasm_f32x4_mul(pj, r_lo));
       hi = wasm_f32x4_add(hi, wasm_f32x4_mul(pj, r_hi));
@@ -382,9 +437,17 @@ void WeightedRowsSimd128(const WeightMatrix& w, const float* p, float* out) {
     float acc = 0.0f;
     const uint8_t* row = w.data;
     for (int64_t j = 0; j < w.rows; ++j, row += row_bytes) {
-      acc = acc + p[j] * RowValue(w.type, row, d);
+      acc = acc + p[j] * RowValue(kType, row, d);
     }
     out[d] = acc;
+  }
+}
+
+void WeightedRowsSimd128(const WeightMatrix& w, const float* p, float* out) {
+  if (w.type == TensorType::F32) {
+    WeightedRowsTyped<TensorType::F32>(w, p, out);
+  } else {
+    WeightedRowsTyped<TensorType::F16>(w, p, out);
   }
 }
 
