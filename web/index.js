@@ -120,7 +120,9 @@ export class TinyLM {
   // A chat turn on the default session: `messages` [{role, content}] rendered with the
   // model's template (or options.template, a built-in name) and the generation prompt; the
   // KV cache of the previous turns is reused (the common prefix), and the reply stops at the
-  // template's end of turn. Options as generate(), plus template, now, variables.
+  // template's end of turn. Options as generate(), plus template, now, variables. Sampled
+  // turns draw from one random stream across the conversation, as `tinylm chat` does: the
+  // seed seeds the first turn, and each later turn continues where the last one stopped.
   chat(messages, options = {}) { return this.stream('chat', { messages }, options); }
 
   // The prompt a chat template renders, byte for byte as transformers'

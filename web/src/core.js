@@ -486,6 +486,9 @@ export class Session {
   }
   // Ends early; returns the remaining text.
   end() { return this.piece((len) => this.e.x.tinylm_generate_end(this.h, len)); }
+  // The random state after the last generation (a BigInt; 0n before any). Given as the next
+  // generation's seed, it continues the same random stream.
+  rngState() { return BigInt.asUintN(64, this.e.x.tinylm_generate_rng_state(this.h)); }
   // The last generation's counts and times.
   stats() {
     return this.e.withScratch(STATS_BYTES, (p) => {

@@ -179,10 +179,14 @@ async function stream(id, s, ids, o) {
 // starts over; with one, the prompt continues that session.
 async function generate(id, { prompt, options, session: sid }) {
   const s = session(sid || 0);
+  chatting.delete(s);
   if (!sid) s.reset();
   const ids = Array.isArray(prompt) ? prompt : engine.tokenize(prompt, { addBos: true });
   return stream(id, s, ids, options || {});
 }
+
+// Sessions whose last generation was a chat turn (their random state continues the chat).
+const chatting = new WeakSet();
 
 // chat: renders the conversation with the generation prompt, keeps the session's common
 // prefix (the KV cache of earlier turns), stops at the template's end of turn.
@@ -201,7 +205,13 @@ async function chat(id, { messages, options, session: sid }) {
     if (markerId >= 0) stopIds.push(markerId);
   }
   const kept = s.position ? s.keepPrefix(ids) : 0;
-  const stats = await stream(id, s, ids.slice(kept), { ...o, stop, stopIds });
+  // One random stream for the whole conversation, as `tinylm chat` draws it: a turn that
+  // continues the session's chat starts from the state the last turn left; `seed` seeds the
+  // first turn.
+  const seed = kept > 0 && chatting.has(s) ? s.rngState() : o.seed;
+  chatting.delete(s);
+  const stats = await stream(id, s, ids.slice(kept), { ...o, seed, stop, stopIds });
+  chatting.add(s);
   return { ...stats, reusedTokens: kept, promptTokens: ids.length };
 }
 

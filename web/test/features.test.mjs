@@ -142,6 +142,22 @@ test('renderChat and chat through the worker equal render-chat and tinylm chat',
     const terminal = run(['chat', '-m', model, '--template', 'chatml', '--temp', '0', '-n', '12', '--system', 'You tell stories.'],
       'Hello there\nTell me a story\n');
     assert.equal(replies.map((r) => r + '\n').join(''), terminal);
+
+    // Sampled turns draw from one random stream across the conversation, as tinylm chat does.
+    for (const seed of [7, 1234]) {
+      const sampled = [];
+      const talk = [{ role: 'system', content: 'You tell stories.' }];
+      await collect(lm.generate([1], { temperature: 0, maxTokens: 1 }));  // the default session starts over
+      for (const user of ['Hello there', 'Tell me a story', 'And then?']) {
+        talk.push({ role: 'user', content: user });
+        const reply = await collect(lm.chat(talk, { template: 'chatml', temperature: 0.9, topP: 0.95, seed, maxTokens: 16 }));
+        sampled.push(reply);
+        talk.push({ role: 'assistant', content: reply });
+      }
+      const cli = run(['chat', '-m', model, '--template', 'chatml', '--temp', '0.9', '--top-p', '0.95', '--seed', String(seed),
+        '-n', '16', '--system', 'You tell stories.'], 'Hello there\nTell me a story\nAnd then?\n');
+      assert.equal(sampled.map((r) => r + '\n').join(''), cli, `seed ${seed}`);
+    }
   } finally { await lm.dispose(); }
 });
 
