@@ -86,7 +86,8 @@ for m in $MODELS; do
     g=$WORK/models/$m-$t.gguf
     [ -f "$g" ] || { echo "make_gguf.py wrote no $g" >&2; exit 1; }
     GGUFS+=("$g")
-    if [ ! -f "${g%.gguf}.slm" ] || [ "$g" -nt "${g%.gguf}.slm" ]; then
+    # Converted again when the GGUF or the converter is newer (a new .slm version, new types).
+    if [ ! -f "${g%.gguf}.slm" ] || [ "$g" -nt "${g%.gguf}.slm" ] || [ "$TINYLM" -nt "${g%.gguf}.slm" ]; then
       say "convert $m-$t"
       "$TINYLM" convert "$g" -o "${g%.gguf}.slm" >> "$LOG" 2>&1
     fi
