@@ -286,7 +286,7 @@ TEST(TokenizerTables, RejectsNonZeroPaddingAndWrongSizes) {
   tables.push_back(0);
   ExpectRejected(v, tables, "describes");
   tables = good;
-  tables.resize(tables.size() - 1);
+  tables.pop_back();
   ExpectRejected(v, tables, "describes");
   ExpectRejected(v, std::vector<uint8_t>(good.begin(), good.begin() + 10), "truncated");
   tables = good;
