@@ -2,6 +2,7 @@
 //
 //   node bench/report.mjs --raw DIR --out docs/performance.md [--command CMD] [--elapsed S]
 //        [--models "a b"] [--types "q8_0 f32"] [--reps N] [--trial 0|1] [--chromium PATH]
+//        [--date "YYYY-MM-DD HH:MM"] (the run's date when the report is written again later)
 //
 // DIR holds one JSONL file per model, type and tinylm engine (MODEL-TYPE.native.jsonl,
 // .wasm-node.jsonl, .wasm-chromium.jsonl: one line per repetition, `tinylm bench --json`),
@@ -113,7 +114,7 @@ if (trial) {
 md.push(`Written by \`bench/report.mjs\` from one run of \`bench/run.sh\` (${f(Number(args.elapsed) / 60, 1)} minutes). ` +
   'Every number below comes from that run; rerun it to regenerate this page and the chart.');
 md.push('');
-md.push(`- **Date**: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+md.push(`- **Date**: ${args.date || new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
 md.push(`- **Command**: \`${args.command || 'bench/run.sh'}\``);
 md.push(`- **Machine**: ${cpu}, ${os.cpus().length} cores (${simd || 'no AVX2'}), ${f(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${osName}, kernel ${os.release()}`);
 md.push(`- **Runtimes**: Node ${process.version}, ${chromiumVersion}`);
