@@ -4,6 +4,7 @@
 // survives its own text: strings, integers, doubles, nesting, member order, duplicates).
 // Also parses under tight limits (depth 8, 64 values), which must be errors, not crashes.
 #include <cinttypes>
+#include <cmath>
 #include <string>
 #include <string_view>
 
@@ -22,7 +23,13 @@ void Serialize(const json::Value& v, std::string* out) {
       *out += v.as_bool() ? "true" : "false";
       return;
     case json::Type::Number:
-      *out += v.is_integer() ? std::to_string(v.as_int64()) : json::NumberToString(v.as_number());
+      // "-0" parses as the integer 0 whose number is -0.0 (json.h): written back as "-0", so
+      // that a second round trip keeps the sign (fuzz/regressions/json/minus_zero.json).
+      if (v.is_integer() && !(v.as_int64() == 0 && std::signbit(v.as_number()))) {
+        *out += std::to_string(v.as_int64());
+      } else {
+        *out += json::NumberToString(v.as_number());
+      }
       return;
     case json::Type::String:
       *out += json::Quote(v.as_string());
